@@ -172,6 +172,24 @@ class Model(abc.ABC):
         """
         return 0
 
+    def condensed_scale(self, x, p):
+        """Optional positive factor(s) of the curvature of f in the condensed variables.
+
+        Returns None (default) or an array (B,) or (B, n_condensed). The stability value is
+        the reduced Hessian divided by it; where it vanishes the direction counts as stable
+        with value 1. For P-body terms the curvature in m carries ``(P(P-1)/2) m^(P-2)``,
+        whose zero at m = 0 is the trivial flatness of an O(m^P) term, not an instability.
+        """
+        return None
+
+    def load_scale(self, p):
+        """Natural unit of the load ``alpha`` at the points p, shape (B,) (default 1).
+
+        Scans for folds and thresholds in alpha run over ``[1e-8, 10] * load_scale``; dense
+        networks use ``2/P!`` (alpha_B = (P!/2) alpha is the Gardner load).
+        """
+        return np.ones(p.size)
+
     def lower_bounds(self, p):
         """Per-variable lower bounds used by one-sided finite differences, shape (n,). Default -inf."""
         return np.full(len(self.variables(p)), -np.inf)

@@ -132,7 +132,7 @@ def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e
         Absolute tolerance on ``along`` at the maximum.
     grid : ndarray, optional
         Values of ``free`` scanned (batched) to bracket the fold; default geometric
-        1e-8 ... 10 with ratio 1.25.
+        1e-8 ... 10 with ratio 1.25 (times ``model.load_scale`` for ``free="alpha"``).
 
     Returns
     -------
@@ -145,6 +145,8 @@ def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e
     ja = names.index(along)
     if grid is None:
         grid = np.geomspace(1e-8, 10.0, 97)
+        if free == "alpha":
+            grid = grid * float(model.load_scale(p)[0])
     G = grid.size
     pg = Batch({**{k: np.repeat(v, G) for k, v in p.items()}, free: np.asarray(grid, dtype=float)}, G)
     start = dict(model.guesses(pg)).get(branch)

@@ -155,7 +155,7 @@ def _batch(mdl, params, drop=()):
 def _fold_record(model, level, quadrature, xtol, free, params):
     mdl = get_model(model, level)
     quad = check_quadrature(quadrature)
-    probe = {**params, free: 1e-3}
+    probe = {**params, free: 0.0}
     p, full = _batch(mdl, probe)
     res = fold(mdl, p, quad, free=free, xtol=xtol)
     out = Solution()

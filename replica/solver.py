@@ -267,21 +267,23 @@ def reduced_hessian_eig(model, x, p, quad):
     them) and the eliminated ones e (q, r, ...: a saddle, the q's being maximised in the
     n -> 0 sense), stability requires
 
-    1. the inertia of H_ee to be the physical one: exactly ``model.maximised(p)`` negative
-       eigenvalues (the others positive). Otherwise the solution sits on a wrong sheet of
-       the inner saddle (e.g. the AGS retrieval solution between the fold and the glass, or
-       the paramagnet below T_g) and the value returned is the offending eigenvalue, made
-       <= 0;
+    1. the inertia of H_ee to be the physical one: no eigenvalue of the wrong sign, i.e.
+       the ``model.maximised(p)`` smallest ones <= 0 and the others >= 0 (zero eigenvalues,
+       flat directions, are tolerated). Otherwise the solution sits on a wrong sheet of the
+       inner saddle (e.g. the AGS retrieval solution between the fold and the glass, or the
+       paramagnet below T_g) and the value returned is minus the modulus of the offending
+       eigenvalue;
     2. the Schur complement ``S = H_cc - H_ce H_ee^+ H_ec`` (the Hessian of f(c) with the
        other variables at their saddle) to be positive definite; the value returned is its
-       smallest eigenvalue.
+       smallest eigenvalue, after division by ``model.condensed_scale`` when the model has
+       one (a direction whose scale vanishes counts as stable with value 1).
 
     By Haynsworth's inertia additivity this is "H has exactly ``maximised`` negative
     eigenvalues and they all lie in the eliminated block". H is a central finite-difference
     Jacobian of the model's gradient when it has one (step 1e-5 (1 + |x|)), else central
     second differences of f (step 1e-4 (1 + |x|)); a stencil that would cross a variable's
-    lower bound is moved inside. Eigenvalues with ``|lambda| <= 1e-9 (1 + max |H|)`` count as
-    zero (directions along which f is flat, e.g. C and r when alpha = 0).
+    lower bound is moved inside. Eigenvalues with ``|lambda| <= 1e-6 (1 + max |H|)`` count as
+    zero (the resolution of the finite differences, one-sided at a boundary such as q = 0).
 
     Returns
     -------
@@ -295,37 +297,40 @@ def reduced_hessian_eig(model, x, p, quad):
     H = _hessian(model, x, p, quad)
     H = 0.5 * (H + np.swapaxes(H, -1, -2))
     elim = [j for j in range(n) if j not in cond]
-    Hcc = H[:, cond][:, :, cond]
     out = np.full(B, np.nan)
     fin = np.all(np.isfinite(H), axis=(-2, -1))
     if not fin.any():
         return out
+    Hcc = H[:, cond][:, :, cond]
+    offending = np.zeros(B)
     if elim:
         Hce = H[:, cond][:, :, elim]
         Hee = H[:, elim][:, :, elim]
-        zero = 1e-9 * (1.0 + np.max(np.abs(np.where(np.isfinite(H), H, 0.0)), axis=(-2, -1)))
-        lam = np.full((B, len(elim)), np.nan)
+        zero = 1e-6 * (1.0 + np.max(np.abs(np.where(np.isfinite(H), H, 0.0)), axis=(-2, -1)))
+        lam = np.zeros((B, len(elim)))
         lam[fin] = np.linalg.eigvalsh(Hee[fin])
         n_max = np.broadcast_to(np.asarray(model.maximised(p), dtype=np.int64), (B,))
-        neg = np.sum(lam < -zero[:, None], axis=1)
-        # too many negatives: the (n_max+1)-th smallest eigenvalue is the offender (<= 0);
-        # too few: the n_max-th smallest (>= 0), reported with a minus sign
-        k_hi = np.minimum(n_max, len(elim) - 1)
-        k_lo = np.maximum(n_max - 1, 0)
-        rows = np.arange(B)
-        too_many = neg > n_max
-        too_few = neg < n_max
+        k = np.arange(len(elim))[None, :]
+        should_be_neg = k < n_max[:, None]
+        wrong = (should_be_neg & (lam > zero[:, None])) | (~should_be_neg & (lam < -zero[:, None]))
+        offending = np.where(wrong.any(axis=1), -np.max(np.where(wrong, np.abs(lam), 0.0), axis=1), 0.0)
         with np.errstate(all="ignore"):
             S = Hcc - Hce @ np.linalg.pinv(Hee, rcond=1e-10, hermitian=True) @ np.swapaxes(Hce, -1, -2)
-        ok = fin & np.all(np.isfinite(S), axis=(-2, -1))
-        if ok.any():
-            out[ok] = np.linalg.eigvalsh(S[ok])[:, 0]
-        out = np.where(too_many, -np.abs(lam[rows, k_hi]), out)
-        out = np.where(too_few, -np.abs(lam[rows, k_lo]), out)
-        out = np.where(fin, out, np.nan)
     else:
-        out[fin] = np.linalg.eigvalsh(Hcc[fin])[:, 0]
-    return out
+        S = Hcc
+    scale = model.condensed_scale(x, p)
+    if scale is not None:
+        sc = np.broadcast_to(np.asarray(scale, dtype=float).reshape(B, -1), (B, len(cond)))
+        flat = ~(sc > 1e-12)
+        d = np.sqrt(np.where(flat, 1.0, sc))
+        S = S / d[:, :, None] / d[:, None, :]
+        S = np.where(flat[:, :, None] | flat[:, None, :], 0.0, S)
+        S = S + np.where(flat, 1.0, 0.0)[:, :, None] * np.eye(len(cond))[None]
+    ok = fin & np.all(np.isfinite(S), axis=(-2, -1))
+    if ok.any():
+        out[ok] = np.linalg.eigvalsh(S[ok])[:, 0]
+    out = np.where(offending < 0, offending, out)
+    return np.where(fin, out, np.nan)
 
 
 def _hessian(model, x, p, quad):
