@@ -10,10 +10,10 @@ objects (:mod:`replica.quadrature`); model families are plug-ins (:mod:`replica.
 """
 
 from . import families  # noqa: F401  (registers the model families)
-from .api import solve
+from .api import follow, solve
 from .lines import at_line, critical_capacity, glass_temperature, retrieval_global_minimum, retrieval_spinodal
 from .quadrature import Breakpoint, GaussHermite
 from .result import Solution
 
-__all__ = ["solve", "critical_capacity", "retrieval_spinodal", "glass_temperature", "retrieval_global_minimum",
+__all__ = ["solve", "follow", "critical_capacity", "retrieval_spinodal", "glass_temperature", "retrieval_global_minimum",
            "at_line", "Solution", "Breakpoint", "GaussHermite"]

@@ -11,7 +11,7 @@ from .base import Batch, get_model
 from .result import Solution
 from .solver import Options, search
 
-__all__ = ["solve", "check_quadrature", "solve_batch"]
+__all__ = ["solve", "follow", "check_quadrature", "solve_batch"]
 
 
 def solve(model, level="rs", *, quadrature=None, tol=1e-10, maxiter=1000, **params):
@@ -180,4 +180,60 @@ def _record(g, shape, params, mdl, chosen_name, branch_name=None):
     out["params"] = params
     out["level"] = mdl.level
     out["model"] = mdl.family
+    return out
+
+
+def follow(model, level="rs", *, branch="retrieval", quadrature=None, tol=1e-10, maxiter=1000, **params):
+    """Continue one branch along a parameter path (natural-parameter continuation).
+
+    Parameters
+    ----------
+    model, level, quadrature, tol, maxiter
+        As for :func:`solve`.
+    branch : str
+        The branch to follow: the first point starts from the model's start of that name;
+        every next point from the previous solution (linearly extrapolated).
+    **params
+        Control parameters; they must broadcast to a 1-D path (e.g. ``beta`` an array of
+        increasing values, the others scalars). Points are visited in order.
+
+    Returns
+    -------
+    Solution
+        Arrays along the path: the order parameters, ``free_energy``, ``energy``,
+        ``entropy``, ``stable``, ``stability``, ``at``, ``rs_stable``, ``iterations``,
+        ``residual``, ``found`` / ``converged`` and ``message``. Where the branch is lost (a
+        fold: the solver leaves it) the rest of the path is not solved and says so.
+    """
+    from .continuation import follow as _follow
+
+    mdl = get_model(model, level)
+    quad = check_quadrature(quadrature)
+    opts = Options(tol=tol, maxiter=maxiter)
+    shape, full = mdl.prepare(params)
+    if len(shape) != 1:
+        raise ValueError(f"follow needs parameters that broadcast to a 1-D path, got shape {shape}")
+    B = shape[0]
+    p = Batch({k: v.reshape(B) for k, v in full.items()}, B)
+    if len({bool(b) for b in np.isinf(p["beta"])}) > 1:
+        raise ValueError("follow cannot mix beta = inf with finite beta on one path (different variables)")
+    res = _follow(mdl, p, quad, branch=branch, opts=opts)
+    out = Solution()
+    a = res["analysis"]
+    if a is not None:
+        for k, v in a["obs"].items():
+            out[k] = v
+        out["free_energy"] = a["free_energy"]
+        out["stability"] = a["stability"]
+        out["stable"] = res["found"] & (a["stability"] > 0)
+        out["at"] = a["at"]
+        out["rs_stable"] = res["found"] & (a["at"] > 0)
+    out["found"] = res["found"]
+    out["converged"] = res["found"]
+    out["message"] = res["message"]
+    out["iterations"] = res["iterations"]
+    out["residual"] = res["residual"]
+    out["branch"] = branch
+    out["params"] = full
+    out["level"], out["model"] = mdl.level, mdl.family
     return out

@@ -220,13 +220,16 @@ class Breakpoint(GaussHermite):
         inv_kappa = np.where(inf, 0.0, 1.0 / (beta_f * b))
         inv_beta = np.where(inf, 0.0, 1.0 / beta_f)
         z0 = -a / b
-        step = self._u[None, :] * inv_kappa[:, None]
-        zp = z0[:, None] + step
-        zm = z0[:, None] - step
-        # phi(z0 +- u/kappa) without the 1/sqrt(2 pi) (folded into the weights); clipped
-        # exponents avoid denormal numbers, which are slow and contribute nothing
-        php = np.exp(-np.minimum(0.5 * zp * zp, 700.0))
-        phm = np.exp(-np.minimum(0.5 * zm * zm, 700.0))
+        # phi(z0 +- u/kappa) without the 1/sqrt(2 pi) (folded into the weights), in place;
+        # clipping |z| at 37 (phi ~ 1e-300) avoids denormal numbers, which are slow
+        php = np.multiply.outer(inv_kappa, self._u)
+        phm = np.subtract(z0[:, None], php)
+        php += z0[:, None]
+        for ph in (php, phm):
+            np.clip(ph, -37.0, 37.0, out=ph)
+            np.square(ph, out=ph)
+            ph *= -0.5
+            np.exp(ph, out=ph)
         t = a / (_SQRT2 * b)
         even = None
         loc, res = {}, {}
