@@ -51,8 +51,8 @@ def solve(model, level="rs", *, quadrature=None, tol=1e-10, maxiter=1000, **para
     Examples
     --------
     >>> sol = solve("hopfield", alpha=0.05, beta=10.0)
-    >>> sol.branch, round(sol.m, 4)
-    ('retrieval', 0.9992)
+    >>> sol.branch, round(sol.m, 5)
+    ('retrieval', 0.99995)
     """
     mdl = get_model(model, level)
     quad = check_quadrature(quadrature)
