@@ -268,3 +268,12 @@ def test_bad_model_and_level():
         solve("hopfield", alpha=0.1, beta=1.0, tol=0)
     with pytest.raises(ValueError, match="do not pass alpha"):
         critical_capacity("hopfield", alpha=0.1)
+
+
+@pytest.mark.parametrize("alpha, rel", [(0.03, 1e-4), (0.04, 1e-3)])
+def test_at_line_small_alpha_asymptote(alpha, rel):
+    # derived here: for small alpha, h ~ 1 + sqrt(alpha) z, A ~ 1 and
+    # beta E sech^4(beta h) ~ (4/3) phi(1/sqrt(alpha)) / sqrt(alpha), so lambda_AT = 1 at
+    # T_AT ~ (4/3) sqrt(alpha / (2 pi)) exp(-1 / (2 alpha)) (exponentially small)
+    T = at_line("hopfield", alpha=alpha).T
+    assert T == pytest.approx((4 / 3) * math.sqrt(alpha / (2 * math.pi)) * math.exp(-0.5 / alpha), rel=rel)
