@@ -9,6 +9,8 @@ objects (:mod:`replica.quadrature`); model families are plug-ins (:mod:`replica.
 :mod:`replica.families`).
 """
 
+from hebbian import __version__  # one version for the whole project
+
 from . import families  # noqa: F401  (registers the model families)
 from .api import follow, solve
 from .lines import at_line, critical_capacity, glass_temperature, retrieval_global_minimum, retrieval_spinodal

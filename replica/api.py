@@ -183,7 +183,8 @@ def _record(g, shape, params, mdl, chosen_name, branch_name=None):
     return out
 
 
-def follow(model, level="rs", *, branch="retrieval", quadrature=None, tol=1e-10, maxiter=1000, **params):
+def follow(model, level="rs", *, branch="retrieval", start=None, quadrature=None, tol=1e-10, maxiter=1000,
+           **params):
     """Continue one branch along a parameter path (natural-parameter continuation).
 
     Parameters
@@ -191,8 +192,12 @@ def follow(model, level="rs", *, branch="retrieval", quadrature=None, tol=1e-10,
     model, level, quadrature, tol, maxiter
         As for :func:`solve`.
     branch : str
-        The branch to follow: the first point starts from the model's start of that name;
-        every next point from the previous solution (linearly extrapolated).
+        The branch to follow (the class its solutions must keep): the first point starts
+        from the model's start of that name, or from ``start``; every next point from the
+        previous solution (linearly extrapolated).
+    start : Solution, optional
+        A known solution of that branch (e.g. ``solve(...).branches["retrieval"]`` at or near
+        the first point of the path): its order parameters start the continuation.
     **params
         Control parameters; they must broadcast to a 1-D path (e.g. ``beta`` an array of
         increasing values, the others scalars). Points are visited in order.
@@ -217,7 +222,17 @@ def follow(model, level="rs", *, branch="retrieval", quadrature=None, tol=1e-10,
     p = Batch({k: v.reshape(B) for k, v in full.items()}, B)
     if len({bool(b) for b in np.isinf(p["beta"])}) > 1:
         raise ValueError("follow cannot mix beta = inf with finite beta on one path (different variables)")
-    res = _follow(mdl, p, quad, branch=branch, opts=opts)
+    x_start = None
+    if start is not None:
+        names = mdl.variables(p.take([0]))
+        missing = [v for v in names if v not in start]
+        if missing:
+            raise ValueError(f"start must be a solution record with the variables {names} of model "
+                             f"{mdl.family!r}; missing {missing}")
+        x_start = np.array([float(np.ravel(start[v])[0]) for v in names])
+        if not np.all(np.isfinite(x_start)):
+            raise ValueError(f"start has non-finite variables {dict(zip(names, x_start))} (a branch not found there?)")
+    res = _follow(mdl, p, quad, branch=branch, opts=opts, x_start=x_start)
     out = Solution()
     a = res["analysis"]
     if a is not None:

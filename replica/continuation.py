@@ -238,10 +238,11 @@ def _finite(v):
     return v if np.isfinite(v) else -1e300
 
 
-def follow(model, p, quad, *, branch="retrieval", opts=None):
+def follow(model, p, quad, *, branch="retrieval", opts=None, x_start=None):
     """Natural-parameter continuation of a branch along the points of ``p`` (in order).
 
-    The first point starts from the model's ``branch`` guess; every next point starts from
+    The first point starts from ``x_start`` (shape (n,)) if given, else from the model's
+    ``branch`` guess; every next point starts from
     the previous solution, linearly extrapolated from the two previous ones. A point where
     the iteration does not return to the same class of solution ends the branch (fold);
     later points are not solved.
@@ -261,7 +262,14 @@ def follow(model, p, quad, *, branch="retrieval", opts=None):
     iters = np.zeros(B, dtype=np.int64)
     residual = np.full(B, np.nan)
     message = np.full(B, "not reached: the branch was lost earlier on the path", dtype=object)
-    start = np.asarray(dict(model.guesses(p.take([0])))[branch], dtype=float)
+    if x_start is not None:
+        start = np.asarray(x_start, dtype=float).reshape(1, n)
+    else:
+        guesses = dict(model.guesses(p.take([0])))
+        if branch not in guesses:
+            raise ValueError(f"branch must be one of the starts of model {model.family!r} "
+                             f"({', '.join(guesses)}) unless a start solution is given, got {branch!r}")
+        start = np.asarray(guesses[branch], dtype=float)
     for i in range(B):
         pi = p.take([i])
         if i == 0:

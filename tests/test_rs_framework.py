@@ -130,3 +130,12 @@ def test_follow_matches_solve_and_stops_at_the_spinodal():
     assert path.message[lost].startswith("branch lost")
     with pytest.raises(ValueError, match="1-D path"):
         follow("hopfield", alpha=np.ones((2, 2)) * 0.05, beta=1.0)
+
+
+def test_follow_from_a_known_solution():
+    # start from the spin-glass solution at alpha = 0.1, T = 0.1 and follow it down in T
+    known = solve("hopfield", alpha=0.1, beta=10.0).branches["spin glass"]
+    path = follow("hopfield", branch="spin glass", start=known, alpha=0.1, beta=np.array([10.0, 12.0, 15.0]))
+    assert np.all(path.found) and np.all(path.m == 0) and path.q[0] == pytest.approx(known.q, abs=1e-12)
+    with pytest.raises(ValueError, match="start must be a solution record"):
+        follow("hopfield", start={"m": 1.0}, alpha=0.1, beta=np.array([1.0, 2.0]))
