@@ -277,3 +277,18 @@ def test_at_line_small_alpha_asymptote(alpha, rel):
     # T_AT ~ (4/3) sqrt(alpha / (2 pi)) exp(-1 / (2 alpha)) (exponentially small)
     T = at_line("hopfield", alpha=alpha).T
     assert T == pytest.approx((4 / 3) * math.sqrt(alpha / (2 * math.pi)) * math.exp(-0.5 / alpha), rel=rel)
+
+
+@pytest.mark.parametrize("model, extra, alphas", [
+    ("hopfield", {}, np.linspace(0.125, 0.142, 25)),
+    ("dense", {"P": 3}, np.linspace(0.115, 0.155, 25)),
+])
+def test_grid_solver_agrees_with_the_fold_near_the_spinodal(model, extra, alphas):
+    # two independent routes: the vectorised branch search on a grid, and the fold of alpha(m)
+    T = np.array([0.0, 0.02, 0.1, 0.25])
+    beta = np.where(T > 0, 1 / np.where(T > 0, T, 1), np.inf)
+    spin = retrieval_spinodal(model, beta=beta, **extra)
+    grid = solve(model, alpha=alphas[:, None], beta=beta[None, :], **extra)
+    ret = grid.branches["retrieval"]
+    assert np.all(grid.converged)
+    assert np.array_equal(ret.found & ret.stable, alphas[:, None] < spin.alpha[None, :])
