@@ -17,5 +17,5 @@ from .lines import at_line, critical_capacity, glass_temperature, retrieval_glob
 from .quadrature import Breakpoint, GaussHermite
 from .result import Solution
 
-__all__ = ["solve", "follow", "critical_capacity", "retrieval_spinodal", "glass_temperature", "retrieval_global_minimum",
-           "at_line", "Solution", "Breakpoint", "GaussHermite"]
+__all__ = ["__version__", "solve", "follow", "critical_capacity", "retrieval_spinodal", "glass_temperature",
+           "retrieval_global_minimum", "at_line", "Solution", "Breakpoint", "GaussHermite"]

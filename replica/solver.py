@@ -18,7 +18,7 @@ Everything here works on B points at once for any :class:`replica.base.Model`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -78,7 +78,6 @@ class IterResult:
     status: np.ndarray
     iterations: np.ndarray
     nfev: np.ndarray
-    extra: dict = field(default_factory=dict)
 
     @property
     def converged(self):

@@ -1,6 +1,5 @@
 """The generic replica machinery with toy models: iteration, branch search, naming, stability, registry."""
 
-import math
 
 import numpy as np
 import pytest
