@@ -16,7 +16,9 @@ such batches. ``beta = inf`` (T = 0) is passed as ``inf``: models write their eq
 with the scaled averages of :mod:`replica.quadrature` (``"beta*sech2"``, ``"logcosh/beta"``)
 so that T = 0 is the same code with ``1/beta = 0`` and never a large finite beta.
 
-Writing a new family: see ``notes/replica_framework.md`` and :mod:`replica.families.hopfield_rs`.
+Writing a new family: subclass :class:`Model` in a new module of :mod:`replica.families` (it is
+imported automatically) and call :func:`register`; :mod:`replica.families.hopfield_rs` and
+:mod:`replica.families.dense_rs` are worked examples.
 """
 
 from __future__ import annotations

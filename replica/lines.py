@@ -233,7 +233,8 @@ def _glass_point(mdl, quad, xtol, params):
     bad = ~(at > 0)
     if not bad.any():
         out["message"] = (f"the paramagnet is replicon-stable at every T in [{Ts[-1]:.3g}, {Ts[0]:.3g}]: "
-                          "no continuous glass transition (for P >= 3 the glass appears discontinuously)")
+                          "no continuous glass transition (no quenched disorder, or P >= 3 where the glass "
+                          "appears discontinuously)")
         return out
     i = int(np.argmax(bad))
     if not np.isfinite(at[i]):
