@@ -332,7 +332,7 @@ class UnsupervisedRS(_LearningRS):
 
 
 # ---------------------------------------------------------------------- T = 0 closed forms
-def zero_temperature_branch(family, x, *, P, rho, r=None, M=None):
+def zero_temperature_branch(family, x, *, P, rho=None, r=None, M=None):
     """The T = 0 retrieval branch in closed form, parametrised by ``x`` (signal-to-noise ratio).
 
     Large M (``r``, ``M`` not given): ``x = n^(P-1)/s`` with ``s^2 = rho n^(2P-2) + noise``, in
@@ -352,6 +352,8 @@ def zero_temperature_branch(family, x, *, P, rho, r=None, M=None):
     ``(2/P) E[2 phi] / s``).
     """
     x = np.asarray(x, dtype=float)
+    if M is None and rho is None:
+        raise ValueError("zero_temperature_branch needs rho (large M) or r and M (exact)")
     if M is not None:
         sr, w = binomial_table(np.array([r], dtype=float), int(M))
         sr, w = sr[0], w[0]

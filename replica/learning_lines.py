@@ -1,0 +1,247 @@
+"""Thresholds of the learning networks and regime boundaries of the multitasking network.
+
+* ``critical_capacity("supervised" | "unsupervised", P=..., rho=... | r=..., M=...)`` (in
+  :mod:`replica.lines`) is the learning threshold ``alpha_c``: the largest load with a
+  locally stable retrieval state (closed form at T = 0, see
+  :func:`replica.families.learning_rs.zero_temperature_branch`).
+* :func:`example_threshold` -- the smallest number of examples M (at quality r, load alpha and
+  temperature T) for which a stable retrieval state exists, supervised or unsupervised
+  (integer M, exact binomial average; plus the real-valued large-M threshold for the
+  supervised rule, where the theory depends on rho only).
+* :func:`detection_plateau` -- ``lim_{rho -> inf} alpha_c(rho)`` of the supervised dense
+  network at T = 0 (closed form, > 0 for P >= 3: "ultra-detection"; 0 for P = 2).
+* :func:`multitasking_boundaries` -- the temperatures where the thermodynamic state of the
+  multitasking network changes class (pure / hierarchical / parallel / mixture / paramagnet),
+  at each dilution d, by bisection on the class of :func:`replica.solve`'s thermodynamic state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .api import solve
+from .lines import critical_capacity
+from .result import Solution
+
+__all__ = ["example_threshold", "detection_plateau", "multitasking_boundaries", "base_name"]
+
+
+def detection_plateau(P):
+    """Large-rho limit of the T = 0 supervised learning threshold alpha_c(rho).
+
+    With ``x = t / sqrt(rho)`` the T = 0 branch gives, as rho -> infinity,
+    ``alpha_c -> (2/pi)^(P-1) max_t t^(2P-4) (1 - t^2) / (P-1)!`` at ``t^2 = (P-2)/(P-1)``
+    (P >= 3; the weak retrieval state has ``m ~ sqrt(2/(pi rho)) t -> 0``). For P = 2 the
+    limit is 0 (the AGS reaction term: ``1 - C ~ x^2``).
+
+    Parameters
+    ----------
+    P : int >= 2
+
+    Returns
+    -------
+    float
+    """
+    if isinstance(P, bool) or not isinstance(P, (int, np.integer)) or P < 2:
+        raise ValueError(f"P must be an integer >= 2, got {P!r}")
+    if P == 2:
+        return 0.0
+    t2 = (P - 2.0) / (P - 1.0)
+    return (2.0 / math.pi) ** (P - 1) * t2 ** (P - 2) * (1.0 - t2) / math.factorial(P - 1)
+
+
+def example_threshold(model, *, P, r, alpha=0.0, beta=math.inf, M_max=100_000, **kwargs):
+    """Smallest number of examples M with a locally stable retrieval state.
+
+    Parameters
+    ----------
+    model : {"supervised", "unsupervised"}
+    P : int >= 2
+    r : float in (0, 1]
+        Example quality.
+    alpha : float >= 0
+        Load ``K / N^(P-1)`` (0: finitely many archetypes).
+    beta : float in (0, inf]
+        Inverse temperature (default T = 0).
+    M_max : int
+        Largest M searched.
+    **kwargs
+        Passed to :func:`replica.solve` (``quadrature``, ``tol``).
+
+    Returns
+    -------
+    Solution
+        ``M`` (int: the threshold with the exact binomial average over the examples; the
+        retrieval state exists for every M >= this value up to ``M_max``), ``M_large``
+        (float: the large-M threshold ``(1 - r^2)/(rho_c r^2)`` for the supervised rule, where
+        the theory depends on rho only; NaN for unsupervised, whose noise depends on r and M
+        separately), ``rho`` (at ``M``), ``m`` (retrieval overlap at ``M``), ``converged``,
+        ``message``.
+
+    Notes
+    -----
+    Existence is monotone in M (more examples: less noise) for both rules; the search is a
+    bisection on integers after doubling. At T = 0 the existence test is the closed-form
+    threshold ``alpha_c(r, M) >= alpha``; at T > 0 a solve of the retrieval branch.
+    """
+    if model not in ("supervised", "unsupervised"):
+        raise ValueError(f"model must be 'supervised' or 'unsupervised', got {model!r}")
+    from hebbian import models as _models
+    _models.check_params(model, P=P, r=r, M=1, alpha=alpha, beta=beta)
+    if isinstance(M_max, bool) or not isinstance(M_max, (int, np.integer)) or M_max < 1:
+        raise ValueError(f"M_max must be an integer >= 1, got {M_max!r}")
+    out = Solution(M=-1, M_large=math.nan, rho=math.nan, m=math.nan, converged=False, message="",
+                   params=dict(model=model, P=P, r=r, alpha=alpha, beta=beta), model=model, level="rs")
+    cache = {}
+
+    def retrieves(M):
+        if M in cache:
+            return cache[M][0]
+        if math.isinf(beta) and alpha > 0:
+            c = critical_capacity(model, P=P, r=r, M=M, **{k: v for k, v in kwargs.items() if k == "quadrature"})
+            ok = bool(c.converged and c.alpha >= alpha)
+            m = math.nan
+            if ok:
+                ret = solve(model, P=P, r=r, M=M, alpha=alpha, beta=beta, **kwargs).branches.get("retrieval")
+                ok = ret is not None and bool(ret.found and ret.stable)
+                m = float(ret.m) if ok else math.nan
+        else:
+            ret = solve(model, P=P, r=r, M=M, alpha=alpha, beta=beta, **kwargs).branches.get("retrieval")
+            ok = ret is not None and bool(ret.found and ret.stable)
+            m = float(ret.m) if ok else math.nan
+        cache[M] = (ok, m)
+        return ok
+
+    if retrieves(1):
+        M_c = 1
+    else:
+        hi = 2
+        while hi <= M_max and not retrieves(hi):
+            hi *= 2
+        if hi > M_max:
+            if not retrieves(M_max):
+                out["message"] = f"no stable retrieval state for any M <= M_max = {M_max}"
+                return out
+            hi = M_max
+        lo = hi // 2 if hi > 2 else 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if retrieves(mid):
+                hi = mid
+            else:
+                lo = mid
+        M_c = hi
+    out.update(M=int(M_c), rho=(1.0 - r * r) / (M_c * r * r), m=cache[M_c][1], converged=True,
+               message=f"smallest M with a stable retrieval state (exact binomial average; bisection on "
+                       f"integers, checked at {len(cache)} values of M)")
+    if model == "supervised":
+        out["M_large"] = _large_m_threshold(P, r, alpha, beta, kwargs)
+    return out
+
+
+def _large_m_threshold(P, r, alpha, beta, kwargs):
+    """(1 - r^2)/(rho_c r^2) with rho_c the largest rho with retrieval (large-M theory)."""
+    def exists(rho):
+        if math.isinf(beta) and alpha > 0:
+            c = critical_capacity("supervised", P=P, rho=rho)
+            return bool(c.converged and c.alpha >= alpha)
+        ret = solve("supervised", P=P, rho=rho, alpha=alpha, beta=beta, **kwargs).branches.get("retrieval")
+        return ret is not None and bool(ret.found and ret.stable)
+
+    if not exists(0.0):
+        return math.nan
+    lo, hi = 0.0, 1e-3
+    while exists(hi):
+        lo, hi = hi, hi * 4.0
+        if hi > 1e8:
+            return 0.0                       # retrieval at every rho (ultra-detection regime)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if exists(mid):
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-10 * hi:
+            break
+    rho_c = 0.5 * (lo + hi)
+    return (1.0 - r * r) / (rho_c * r * r)
+
+
+def base_name(name):
+    """Class of a branch name without the '#k' suffix of further solutions of one class."""
+    return str(name).split("#")[0]
+
+
+def multitasking_boundaries(K, d, *, T_max=None, n_scan=40, xtol=1e-6, tol=1e-12, **params):
+    """Temperatures where the thermodynamic state of the multitasking network changes class.
+
+    Parameters
+    ----------
+    K : int >= 1
+    d : float or array of floats in [0, 1)
+    T_max : float, optional
+        Top of the scan (default ``1.05 (1 - d)``, above ``T_c = 1 - d``).
+    n_scan : int
+        Temperatures of the initial scan (uniform in (0, T_max]; T = 0 is solved analytically
+        and included).
+    xtol : float
+        Bisection tolerance on T.
+    tol : float
+        Solver tolerance (tight: near T_c the symmetric states have a soft mode).
+    **params
+        Learning parameters (``rho``, or ``r`` and ``M``) and solver options.
+
+    Returns
+    -------
+    list of dict (one list per d when d is an array)
+        Each boundary: ``T`` (midpoint of the final bracket), ``T_bracket``, ``below`` and
+        ``above`` (thermodynamic class names, '#k' suffixes removed), ``m_below`` and
+        ``m_above`` (sorted amplitudes at the bracket ends), ``jump`` (max amplitude change
+        across the bracket: first order if it stays finite as the bracket shrinks).
+
+    Notes
+    -----
+    The thermodynamic state at each T is the lowest free energy among all locally stable
+    solutions found by :func:`replica.solve` (every start, not the first reached), so
+    first-order crossings and continuous transitions are both located by bisection on the
+    class. Classes that change only by the '#k' suffix are not boundaries.
+    """
+    d_arr = np.asarray(d, dtype=float)
+    if d_arr.ndim > 0:
+        return [multitasking_boundaries(K, float(v), T_max=T_max, n_scan=n_scan, xtol=xtol, tol=tol, **params)
+                for v in d_arr.ravel()]
+    d = float(d_arr)
+    if T_max is None:
+        T_max = 1.05 * (1.0 - d)
+    if not (isinstance(n_scan, (int, np.integer)) and n_scan >= 2):
+        raise ValueError(f"n_scan must be an integer >= 2, got {n_scan!r}")
+    T = np.concatenate([[0.0], np.linspace(T_max / n_scan, T_max, n_scan)])
+    with np.errstate(divide="ignore"):
+        beta = np.where(T > 0, 1.0 / np.where(T > 0, T, 1.0), np.inf)
+    sol = solve("multitasking", K=K, d=d, beta=beta, tol=tol, **params)
+    names = [base_name(b) for b in sol.branch]
+    amps = np.asarray(sol.m, dtype=float).reshape(T.size, -1)
+
+    def state(t):
+        s = solve("multitasking", K=K, d=d, beta=(math.inf if t == 0 else 1.0 / t), tol=tol, **params)
+        return base_name(s.branch), np.asarray(s.m, dtype=float).ravel()
+
+    out = []
+    for i in range(T.size - 1):
+        if names[i] == names[i + 1]:
+            continue
+        lo, hi = T[i], T[i + 1]
+        n_lo, a_lo, n_hi, a_hi = names[i], amps[i], names[i + 1], amps[i + 1]
+        while hi - lo > xtol:
+            mid = 0.5 * (lo + hi)
+            n_mid, a_mid = state(mid)
+            if n_mid == n_lo:
+                lo, a_lo = mid, a_mid
+            else:
+                hi, n_hi, a_hi = mid, n_mid, a_mid
+        out.append({"T": 0.5 * (lo + hi), "T_bracket": (lo, hi), "below": n_lo, "above": n_hi,
+                    "m_below": a_lo, "m_above": a_hi, "jump": float(np.max(np.abs(a_hi - a_lo)))})
+    return out
