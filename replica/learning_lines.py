@@ -175,50 +175,56 @@ def base_name(name):
     return str(name).split("#")[0]
 
 
-def multitasking_boundaries(K, d, *, T_max=None, n_scan=40, xtol=1e-6, tol=1e-12, **params):
+def multitasking_boundaries(K, d, *, n_scan=40, xtol=1e-6, tol=1e-12, tc_margin=1e-4, **params):
     """Temperatures where the thermodynamic state of the multitasking network changes class.
 
     Parameters
     ----------
     K : int >= 1
     d : float or array of floats in [0, 1)
-    T_max : float, optional
-        Top of the scan (default ``1.05 (1 - d)``, above ``T_c = 1 - d``).
     n_scan : int
-        Temperatures of the initial scan (uniform in (0, T_max]; T = 0 is solved analytically
-        and included).
+        Temperatures of the initial scan, uniform in (0, T_c (1 - tc_margin)]; T = 0 is solved
+        analytically and included.
     xtol : float
         Bisection tolerance on T.
     tol : float
         Solver tolerance (tight: near T_c the symmetric states have a soft mode).
+    tc_margin : float
+        The scan stops at ``T_c (1 - tc_margin)``, ``T_c = 1 - d`` (exact, for every rho): closer
+        to T_c the amplitudes (~ sqrt(1 - T/T_c)) and the curvature of the soft modes vanish and
+        the class is decided by the Landau expansion (pure for d < 2/3, parallel for d > 2/3);
+        the last boundary, ``<class at T_c (1 - tc_margin)> -> paramagnet``, is put at T_c.
     **params
         Learning parameters (``rho``, or ``r`` and ``M``) and solver options.
 
     Returns
     -------
     list of dict (one list per d when d is an array)
-        Each boundary: ``T`` (midpoint of the final bracket), ``T_bracket``, ``below`` and
-        ``above`` (thermodynamic class names, '#k' suffixes removed), ``m_below`` and
-        ``m_above`` (sorted amplitudes at the bracket ends), ``jump`` (max amplitude change
-        across the bracket: first order if it stays finite as the bracket shrinks).
+        Each boundary: ``T`` (midpoint of the final bracket; T_c exactly for the last one),
+        ``T_bracket``, ``below`` and ``above`` (thermodynamic class names, '#k' suffixes
+        removed), ``m_below`` and ``m_above`` (sorted amplitudes at the bracket ends), ``jump``
+        (max amplitude change across the bracket: it stays finite as xtol -> 0 at a first-order
+        transition, it vanishes like sqrt(xtol) at a continuous one).
 
     Notes
     -----
     The thermodynamic state at each T is the lowest free energy among all locally stable
     solutions found by :func:`replica.solve` (every start, not the first reached), so
     first-order crossings and continuous transitions are both located by bisection on the
-    class. Classes that change only by the '#k' suffix are not boundaries.
+    class; several changes inside one scan interval are followed one after the other.
     """
     d_arr = np.asarray(d, dtype=float)
     if d_arr.ndim > 0:
-        return [multitasking_boundaries(K, float(v), T_max=T_max, n_scan=n_scan, xtol=xtol, tol=tol, **params)
-                for v in d_arr.ravel()]
+        return [multitasking_boundaries(K, float(v), n_scan=n_scan, xtol=xtol, tol=tol, tc_margin=tc_margin,
+                                        **params) for v in d_arr.ravel()]
     d = float(d_arr)
-    if T_max is None:
-        T_max = 1.05 * (1.0 - d)
     if not (isinstance(n_scan, (int, np.integer)) and n_scan >= 2):
         raise ValueError(f"n_scan must be an integer >= 2, got {n_scan!r}")
-    T = np.concatenate([[0.0], np.linspace(T_max / n_scan, T_max, n_scan)])
+    if not (0.0 < tc_margin < 0.5):
+        raise ValueError(f"tc_margin must be in (0, 0.5), got {tc_margin!r}")
+    Tc = 1.0 - d
+    T_top = Tc * (1.0 - tc_margin)
+    T = np.concatenate([[0.0], np.linspace(T_top / n_scan, T_top, n_scan)])
     with np.errstate(divide="ignore"):
         beta = np.where(T > 0, 1.0 / np.where(T > 0, T, 1.0), np.inf)
     sol = solve("multitasking", K=K, d=d, beta=beta, tol=tol, **params)
@@ -231,17 +237,21 @@ def multitasking_boundaries(K, d, *, T_max=None, n_scan=40, xtol=1e-6, tol=1e-12
 
     out = []
     for i in range(T.size - 1):
-        if names[i] == names[i + 1]:
-            continue
-        lo, hi = T[i], T[i + 1]
-        n_lo, a_lo, n_hi, a_hi = names[i], amps[i], names[i + 1], amps[i + 1]
-        while hi - lo > xtol:
-            mid = 0.5 * (lo + hi)
-            n_mid, a_mid = state(mid)
-            if n_mid == n_lo:
-                lo, a_lo = mid, a_mid
-            else:
-                hi, n_hi, a_hi = mid, n_mid, a_mid
-        out.append({"T": 0.5 * (lo + hi), "T_bracket": (lo, hi), "below": n_lo, "above": n_hi,
-                    "m_below": a_lo, "m_above": a_hi, "jump": float(np.max(np.abs(a_hi - a_lo)))})
+        lo, n_lo, a_lo = T[i], names[i], amps[i]
+        end, n_end, a_end = T[i + 1], names[i + 1], amps[i + 1]
+        while n_lo != n_end:
+            hi, n_hi, a_hi = end, n_end, a_end
+            while hi - lo > xtol:
+                mid = 0.5 * (lo + hi)
+                n_mid, a_mid = state(mid)
+                if n_mid == n_lo:
+                    lo, a_lo = mid, a_mid
+                else:
+                    hi, n_hi, a_hi = mid, n_mid, a_mid
+            out.append({"T": 0.5 * (lo + hi), "T_bracket": (lo, hi), "below": n_lo, "above": n_hi,
+                        "m_below": a_lo, "m_above": a_hi, "jump": float(np.max(np.abs(a_hi - a_lo)))})
+            lo, n_lo, a_lo = hi, n_hi, a_hi           # further changes before the next scan point
+    if names[-1] != "paramagnet":
+        out.append({"T": Tc, "T_bracket": (T_top, Tc), "below": names[-1], "above": "paramagnet",
+                    "m_below": amps[-1], "m_above": np.zeros_like(amps[-1]), "jump": float(np.max(amps[-1]))})
     return out

@@ -151,14 +151,17 @@ def test_learning_reductions():
 
 
 def test_large_m_is_the_limit_of_the_exact_average():
+    """At fixed rho the exact finite-M averages tend to the large-M Gaussian form as 1/M."""
     rho = 0.25
     g = solve("multitasking", K=2, d=0.3, beta=5.0, rho=rho)
     errs = []
-    for M in (4, 30, 150):
+    for M in (4, 20, 100):
         r = 1 / math.sqrt(1 + M * rho)
         e = solve("multitasking", K=2, d=0.3, beta=5.0, r=r, M=M)
         errs.append(np.max(np.abs(e.m - g.m)))
-    assert errs[0] > errs[1] > errs[2] and errs[2] < 2e-3
+    # O(1/M) convergence (the Gaussian form drops the skewness of S, of order 1/M)
+    assert errs[0] > errs[1] > errs[2]
+    assert all(e * M < 0.3 for e, M in zip(errs, (4, 20, 100))) and 3 < errs[1] / errs[2] < 7
 
 
 def test_classification_of_amplitudes():
@@ -205,10 +208,10 @@ def test_hierarchical_to_pure_boundary_of_two_archetypes():
         return T - d * (1 - d) - (1 - d) ** 2 / math.cosh(m1 / T) ** 2
 
     T_star = brentq(gap, 0.15, 0.3, xtol=1e-14)
-    bounds = multitasking_boundaries(2, d, n_scan=16, xtol=1e-6)
+    bounds = multitasking_boundaries(2, d, n_scan=12, xtol=1e-5)
     assert [(b["below"], b["above"]) for b in bounds] == [("hierarchical", "pure"), ("pure", "paramagnet")]
-    assert bounds[0]["T"] == pytest.approx(T_star, abs=2e-6)
-    assert bounds[1]["T"] == pytest.approx(1 - d, abs=2e-6)
+    assert bounds[0]["T"] == pytest.approx(T_star, abs=1e-5)
+    assert bounds[1]["T"] == 1 - d
     assert bounds[0]["jump"] < 5e-3                      # continuous (m2 ~ sqrt(T* - T))
 
 

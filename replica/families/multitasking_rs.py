@@ -112,37 +112,46 @@ class MultitaskingRS(Model):
         return self.variables(p)
 
     def guesses(self, p):
+        """Starts in the cone m_1 >= ... >= 0, at two amplitude scales: 1 - d, and near T_c the
+        Landau amplitude of the pure state, m^2 = 3 (beta (1-d) - 1) / (beta^3 (1-d)) (close to
+        the small solutions there; the fixed-point flow is critically slow near T_c and Newton
+        from a far start may land on a saddle)."""
         K = self._K(p)
         B = p.size
-        # amplitude scale: 1 - d at low T; near T_c = 1 - d the Landau amplitude of the pure
-        # state, m^2 = 3 (beta (1-d) - 1) / (beta^3 (1-d)), so that starts are close to the
-        # small solutions there (the fixed-point flow is critically slow near T_c)
         one_d = 1.0 - p["d"]
         with np.errstate(divide="ignore", invalid="ignore"):
             bt = np.where(p.zero_temperature, 1.0, p["beta"])
             landau = np.sqrt(np.maximum(3.0 * (bt * one_d - 1.0), 1e-6) / (bt ** 3 * one_d))
-        s = np.where(p.zero_temperature, one_d, np.minimum(one_d, landau))[:, None]
+        near_tc = (~np.isinf(p["beta"])) & (landau < one_d)
         d = p["d"][:, None]
+
+        def vec(v, scale):
+            return np.broadcast_to(np.asarray(v, dtype=float), (B, K)) * scale[:, None]
+
         out = [("paramagnet", np.zeros((B, K)))]
-
-        def vec(v):
-            v = np.asarray(v, dtype=float)
-            return np.broadcast_to(v, (B, K)) * s
-
-        out.append(("pure", vec([1.0] + [0.0] * (K - 1))))
-        for j in range(2, K + 1):
+        scales = [("", one_d)]
+        if near_tc.any():
+            scales.append((" (Landau)", np.where(near_tc, landau, one_d)))
+        for tag, sc in scales:
+            out.append(("pure" + tag, vec([1.0] + [0.0] * (K - 1), sc)))
+            for j in range(2, K + 1):
+                tail = [0.0] * (K - j)
+                suffix = "" if j == K else f"-{j}"
+                out.append((f"hierarchical{suffix}{tag}", np.concatenate(
+                    [sc[:, None] * d ** np.arange(j)[None, :], np.zeros((B, K - j))], axis=1)))
+                out.append((f"parallel{suffix}{tag}", vec([0.6] * j + tail, sc)))
+            for t in (0.2, 0.5):                  # asymmetric states between pure and parallel
+                if K >= 2:
+                    out.append((f"asymmetric-{t}{tag}", vec(t ** np.arange(K), sc)))
+        for j in range(3, K + 1):
             tail = [0.0] * (K - j)
             suffix = "" if j == K else f"-{j}"
-            out.append((f"hierarchical{suffix}", np.concatenate(
-                [s * d ** np.arange(j)[None, :], np.zeros((B, K - j))], axis=1)))
-            out.append((f"parallel{suffix}", vec([0.6] * j + tail)))
-            if j >= 3:
-                out.append((f"mixture{suffix}", vec([0.6, 0.6] + [0.3] * (j - 2) + tail)))
-                out.append((f"majority{suffix}", vec(list(np.linspace(1.0, 0.25, j)) + tail)))
+            out.append((f"mixture{suffix}", vec([0.6, 0.6] + [0.3] * (j - 2) + tail, one_d)))
+            out.append((f"majority{suffix}", vec(list(np.linspace(1.0, 0.25, j)) + tail, one_d)))
         rng = np.random.default_rng(1000 + K)              # deterministic extra starts
-        for i in range(4 if K >= 2 else 0):
+        for i in range(2 if K >= 2 else 0):
             v = np.sort(rng.uniform(0.05, 1.0, K))[::-1]
-            out.append((f"random-{i + 1}", vec(v)))
+            out.append((f"random-{i + 1}", vec(v, one_d)))
         return out
 
     def in_domain(self, x, p):
