@@ -53,8 +53,8 @@ def detection_plateau(P):
     return (2.0 / math.pi) ** (P - 1) * t2 ** (P - 2) * (1.0 - t2) / math.factorial(P - 1)
 
 
-def example_threshold(model, *, P, r, alpha=0.0, beta=math.inf, M_max=100_000, **kwargs):
-    """Smallest number of examples M with a locally stable retrieval state.
+def example_threshold(model, *, P, r, alpha=0.0, beta=math.inf, M_max=10_000, **kwargs):
+    """Number of examples M above which the archetypes are retrieved (stable retrieval state).
 
     Parameters
     ----------
@@ -67,66 +67,65 @@ def example_threshold(model, *, P, r, alpha=0.0, beta=math.inf, M_max=100_000, *
     beta : float in (0, inf]
         Inverse temperature (default T = 0).
     M_max : int
-        Largest M searched.
+        Largest M considered.
     **kwargs
         Passed to :func:`replica.solve` (``quadrature``, ``tol``).
 
     Returns
     -------
     Solution
-        ``M`` (int: the threshold with the exact binomial average over the examples; the
-        retrieval state exists for every M >= this value up to ``M_max``), ``M_large``
-        (float: the large-M threshold ``(1 - r^2)/(rho_c r^2)`` for the supervised rule, where
-        the theory depends on rho only; NaN for unsupervised, whose noise depends on r and M
-        separately), ``rho`` (at ``M``), ``m`` (retrieval overlap at ``M``), ``converged``,
-        ``message``.
+        ``M`` (int): the smallest M such that a stable retrieval state exists for EVERY M from
+        it up to ``M_max`` (exact binomial average over the examples); ``small_M`` (list of
+        int): the values of M below the threshold that retrieve anyway (typically ``[1]``:
+        one example per archetype is a dense network storing the examples themselves, with the
+        capacity of the rho = 0 network, whose retrieval state has overlap ~r with the
+        archetype); ``M_large`` (float): the large-M threshold ``(1 - r^2)/(rho_c r^2)`` of the
+        supervised rule (its large-M theory depends on rho only; 0 when every rho retrieves,
+        NaN for unsupervised, whose noise depends on r and M separately); ``rho`` and ``m`` at
+        ``M``; ``converged``; ``message``.
 
     Notes
     -----
-    Existence is monotone in M (more examples: less noise) for both rules; the search is a
-    bisection on integers after doubling. At T = 0 the existence test is the closed-form
-    threshold ``alpha_c(r, M) >= alpha``; at T > 0 a solve of the retrieval branch.
+    The threshold is NOT monotone in general: ``alpha_c(r, M)`` (supervised and unsupervised)
+    first drops from its M = 1 value and then grows to the rho = 0 capacity as M -> infinity
+    (checked on a geometric grid of M). The search scans ~40 values of M geometrically and
+    bisects on the integers between the last one that does not retrieve and the next. At T = 0
+    the existence test is the closed-form threshold ``alpha_c(r, M) >= alpha``; at T > 0 a
+    solve of the retrieval branch.
     """
     if model not in ("supervised", "unsupervised"):
         raise ValueError(f"model must be 'supervised' or 'unsupervised', got {model!r}")
     from hebbian import models as _models
     _models.check_params(model, P=P, r=r, M=1, alpha=alpha, beta=beta)
-    if isinstance(M_max, bool) or not isinstance(M_max, (int, np.integer)) or M_max < 1:
-        raise ValueError(f"M_max must be an integer >= 1, got {M_max!r}")
-    out = Solution(M=-1, M_large=math.nan, rho=math.nan, m=math.nan, converged=False, message="",
+    if isinstance(M_max, bool) or not isinstance(M_max, (int, np.integer)) or M_max < 2:
+        raise ValueError(f"M_max must be an integer >= 2, got {M_max!r}")
+    out = Solution(M=-1, small_M=[], M_large=math.nan, rho=math.nan, m=math.nan, converged=False, message="",
                    params=dict(model=model, P=P, r=r, alpha=alpha, beta=beta), model=model, level="rs")
     cache = {}
 
     def retrieves(M):
+        M = int(M)
         if M in cache:
             return cache[M][0]
-        if math.isinf(beta) and alpha > 0:
+        if math.isinf(beta) and alpha > 0:          # closed-form T = 0 threshold
             c = critical_capacity(model, P=P, r=r, M=M, **{k: v for k, v in kwargs.items() if k == "quadrature"})
-            ok = bool(c.converged and c.alpha >= alpha)
-            m = math.nan
-            if ok:
-                ret = solve(model, P=P, r=r, M=M, alpha=alpha, beta=beta, **kwargs).branches.get("retrieval")
-                ok = ret is not None and bool(ret.found and ret.stable)
-                m = float(ret.m) if ok else math.nan
+            cache[M] = (bool(c.converged and c.alpha >= alpha), math.nan)
         else:
             ret = solve(model, P=P, r=r, M=M, alpha=alpha, beta=beta, **kwargs).branches.get("retrieval")
             ok = ret is not None and bool(ret.found and ret.stable)
-            m = float(ret.m) if ok else math.nan
-        cache[M] = (ok, m)
-        return ok
+            cache[M] = (ok, float(ret.m) if ok else math.nan)
+        return cache[M][0]
 
-    if retrieves(1):
+    grid = np.unique(np.round(np.geomspace(1, M_max, 40)).astype(int))
+    ok = np.array([retrieves(M) for M in grid])
+    if not ok[-1]:
+        out["message"] = f"no stable retrieval state at M = M_max = {M_max}"
+        return out
+    bad = np.flatnonzero(~ok)
+    if bad.size == 0:
         M_c = 1
     else:
-        hi = 2
-        while hi <= M_max and not retrieves(hi):
-            hi *= 2
-        if hi > M_max:
-            if not retrieves(M_max):
-                out["message"] = f"no stable retrieval state for any M <= M_max = {M_max}"
-                return out
-            hi = M_max
-        lo = hi // 2 if hi > 2 else 1
+        lo, hi = int(grid[bad[-1]]), int(grid[bad[-1] + 1])
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if retrieves(mid):
@@ -134,9 +133,15 @@ def example_threshold(model, *, P, r, alpha=0.0, beta=math.inf, M_max=100_000, *
             else:
                 lo = mid
         M_c = hi
-    out.update(M=int(M_c), rho=(1.0 - r * r) / (M_c * r * r), m=cache[M_c][1], converged=True,
-               message=f"smallest M with a stable retrieval state (exact binomial average; bisection on "
-                       f"integers, checked at {len(cache)} values of M)")
+    small = [int(M) for M in range(1, min(M_c, int(grid[bad[0]]) if bad.size else 1)) if retrieves(M)] if bad.size else []
+    m_c = cache[M_c][1]
+    if not np.isfinite(m_c):
+        ret = solve(model, P=P, r=r, M=M_c, alpha=alpha, beta=beta, **kwargs).branches.get("retrieval")
+        m_c = float(ret.m) if ret is not None and ret.found else math.nan
+    out.update(M=int(M_c), small_M=small, rho=(1.0 - r * r) / (M_c * r * r), m=m_c, converged=True,
+               message=(f"every M from {M_c} to M_max = {M_max} retrieves (exact binomial average; geometric scan "
+                        f"of {grid.size} values and bisection on integers; {len(cache)} values of M solved)"
+                        + (f"; below it M in {small} retrieves too" if small else "")))
     if model == "supervised":
         out["M_large"] = _large_m_threshold(P, r, alpha, beta, kwargs)
     return out

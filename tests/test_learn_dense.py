@@ -257,17 +257,31 @@ def test_unsupervised_threshold_is_the_supervised_one_rescaled_by_the_noise():
     assert b.m == pytest.approx(a.m, abs=1e-7)
 
 
+def test_one_example_per_archetype_is_the_dense_network_of_the_examples():
+    """M = 1: the network stores the examples themselves (S = +-1): the threshold is the rho = 0
+    dense capacity for every r and both rules, whatever the example noise."""
+    a0 = critical_capacity("dense", P=4).alpha
+    for r in (0.5, 0.8):
+        for model in ("supervised", "unsupervised"):
+            assert critical_capacity(model, P=4, r=r, M=1).alpha == pytest.approx(a0, rel=1e-8)
+
+
 def test_example_threshold_brackets_the_capacity():
-    P, r, alpha = 4, 0.5, 0.01
-    for model in ("supervised", "unsupervised"):
-        res = example_threshold(model, P=P, r=r, alpha=alpha)
-        assert res.converged
-        assert critical_capacity(model, P=P, r=r, M=res.M).alpha >= alpha
-        if res.M > 1:
-            assert critical_capacity(model, P=P, r=r, M=res.M - 1).alpha < alpha
-    sup = example_threshold("supervised", P=P, r=r, alpha=alpha)
+    """alpha_c(r, M) is not monotone in M (it drops from its M = 1 value, then grows to the
+    rho = 0 capacity): the threshold is the M above which every M retrieves."""
+    P, r = 4, 0.5
+    for model, alpha in (("supervised", 0.015), ("unsupervised", 0.01)):
+        res = example_threshold(model, P=P, r=r, alpha=alpha, M_max=2000)
+        assert res.converged and res.M > 2 and res.small_M == [1]
+        for M in (res.M, res.M + 1, 2 * res.M, 10 * res.M):
+            assert critical_capacity(model, P=P, r=r, M=M).alpha >= alpha
+        for M in (2, res.M - 1):
+            assert critical_capacity(model, P=P, r=r, M=M).alpha < alpha
+        ret = solve(model, P=P, r=r, M=res.M, alpha=alpha, beta=INF).branches["retrieval"]
+        assert ret.stable and res.m == pytest.approx(ret.m)
+    sup = example_threshold("supervised", P=P, r=r, alpha=0.015, M_max=2000)
     rho_c = (1 - r * r) / (sup.M_large * r * r)
-    assert critical_capacity("supervised", P=P, rho=rho_c).alpha == pytest.approx(alpha, rel=1e-6)
+    assert critical_capacity("supervised", P=P, rho=rho_c).alpha == pytest.approx(0.015, rel=1e-6)
 
 
 def test_finite_temperature_threshold_is_a_fold():

@@ -77,8 +77,8 @@ class _LearningRS(Model):
             raise ValueError("the unsupervised model at high storage (alpha > 0) needs r and M: its noise "
                              "depends on r^(-2P)/M, which diverges as M -> infinity at fixed rho "
                              "(give two of r, M, rho with an integer M)")
-        if "M" in full and np.any(full["M"] > 2000):
-            raise ValueError(f"M must be <= 2000 for the exact binomial average, got {full['M'].max():g} "
+        if "M" in full and np.any(full["M"] > 10_000_000):
+            raise ValueError(f"M must be <= 1e7 for the exact binomial average, got {full['M'].max():g} "
                              "(give rho alone for the large-M theory)")
         if np.any(P < 2):
             raise ValueError(f"P must be >= 2, got {P.min():g}")
