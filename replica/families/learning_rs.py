@@ -205,7 +205,7 @@ class _LearningRS(Model):
     # ------------------------------------------------------------------ the map
     def update(self, x, p, quad):
         if self._pairwise(p):
-            n, C, rn, alpha, q, = self._p2_fields(x, p)
+            n, C, rn, alpha, q = self._p2_fields(x, p)
             modes = self._modes(p)
             glassy = alpha > 0
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -78,6 +78,9 @@ class MultitaskingRS(Model):
         else:
             shape, full = prepare_params(self.family, params)
         K = full["K"]
+        if np.unique(K).size > 1:
+            raise ValueError(f"K must be one value per call (the overlap vector has K entries), got "
+                             f"{np.unique(K).astype(int).tolist()}: solve each K separately")
         if np.any(K > 10):
             raise ValueError(f"K must be <= 10 for the exact sum over 3^K configurations, got {K.max():g}")
         if "M" in full:
