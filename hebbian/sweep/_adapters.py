@@ -6,8 +6,6 @@ imports without the engines and the two engines never import each other.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import models
@@ -20,34 +18,42 @@ class MonteCarloEngine(Engine):
     """Finite-N Monte Carlo (:func:`montecarlo.simulate`) of a network drawn per task.
 
     Per task: ``disorder, dynamics = seed.spawn(2)``; the network is
-    ``make_network(model, N, default_rng(disorder), **params)`` and the chains are seeded
-    with ``dynamics``. ``init = "pattern"`` starts in archetype 0 (retrieval branch),
-    ``"random"`` from random spins.
+    ``make_network(model, N, default_rng(disorder), **params)`` (a new disorder sample per task)
+    and the chains are seeded with ``dynamics``. ``init = "pattern"`` starts in archetype 0
+    (the retrieval branch), ``"random"`` from random spins. Every estimate comes from
+    :meth:`montecarlo.Run.estimate` (autocorrelation-corrected error); ``reliable`` records
+    whether all of them passed the engine's run-length and chain-agreement checks.
     """
 
     name = "montecarlo"
     stochastic = True
     settings = {
         "N": Setting("int", spec=dict(min=2), doc="number of neurons"),
-        "sweeps": Setting("int", spec=dict(min=1), doc="measurement sweeps (N attempted flips each)"),
-        "burn_in": Setting("int", spec=dict(min=0), doc="sweeps discarded before measuring"),
+        "sweeps": Setting("int", spec=dict(min=2), doc="sweeps per chain, burn-in included"),
+        "burn_in": Setting("int", None, dict(min=0), doc="sweeps discarded first (default: sweeps // 10)"),
         "every": Setting("int", 1, dict(min=1), doc="sweeps between two measurements"),
-        "rule": Setting("choice", "glauber", ("glauber", "metropolis"), doc="update rule"),
+        "rule": Setting("choice", "glauber", ("glauber", "metropolis"), doc="acceptance rule"),
+        "order": Setting("choice", "random", ("random", "sequential"), doc="site order"),
         "init": Setting("choice", "pattern", ("pattern", "random"), doc="initial state"),
-        "replicas": Setting("int", 1, dict(min=1), doc="independent replicas per network (q needs 2)"),
+        "replicas": Setting("int", 1, dict(min=1), doc="replicas per chain (q needs 2)"),
+        "chains": Setting("int", 1, dict(min=1), doc="independent chains per network"),
+        "field": Setting("choice", "exact", ("exact", "plefka"), doc="energy change (see montecarlo.simulate)"),
         "normalization": Setting("choice", "power", ("power", "binomial"), doc="see hebbian.Network"),
         "tuples": Setting("choice", "distinct", ("distinct", "all"), doc="see hebbian.Network"),
     }
     observables = {
-        "m": Observable("Mattis overlap with archetype 0 (the initial condition of init='pattern')"),
+        "m": Observable("Mattis overlap with archetype 0 (the initial state of init = 'pattern')"),
         "abs_m": Observable("|m| of archetype 0"),
         "m_sorted": Observable("time-averaged |m_mu|, sorted in decreasing order (multitasking)", dim="pattern"),
         "energy": Observable("energy per spin"),
         "q": Observable("overlap between two replicas (needs replicas >= 2)"),
-        "tau_m": Observable("integrated autocorrelation time of m, in measurements", error=False),
+        "tau_m": Observable("integrated autocorrelation time of m, in sweeps", error=False),
+        "reliable": Observable("every estimate passed the run-length and chain checks", error=False,
+                               dtype="bool"),
+        "acceptance": Observable("fraction of accepted flips", error=False),
         "K": Observable("number of archetypes of the drawn network", error=False),
     }
-    default_observables = ("m", "energy")
+    default_observables = ("m", "energy", "reliable")
 
     def check_point(self, model, params, settings, observables):
         if params.get("beta") is None:
@@ -56,58 +62,73 @@ class MonteCarloEngine(Engine):
         N, P = settings["N"], p.get("P", 2)
         if P > N:
             raise ValueError(f"P must be <= N = {N}, got {P}")
+        burn_in = settings["burn_in"]
+        if burn_in is not None and burn_in >= settings["sweeps"]:
+            raise ValueError(f"burn_in must be < sweeps = {settings['sweeps']}, got {burn_in}")
         if model in ("supervised", "unsupervised") or (model == "multitasking" and p["rho"] is not None):
             if p["r"] is None or p["M"] is None:
                 raise ValueError(f"a finite {model!r} network needs an integer M: give two of r, M, rho "
                                  f"(got r={p['r']}, M={p['M']}, rho={p['rho']})")
         if "q" in observables and settings["replicas"] < 2:
             raise ValueError(f"observable 'q' needs replicas >= 2, got replicas = {settings['replicas']}")
+        if settings["field"] == "plefka" and P < 3:
+            raise ValueError("field = 'plefka' is for P >= 3")
         return p
 
     def cost(self, model, params, settings):
-        N, P = settings["N"], params.get("P", 2)
-        K = _n_archetypes(model, params, N)
+        # one attempted flip costs O(number of stored patterns) for every P (exact tables)
+        K = _n_archetypes(model, params, settings["N"])
         n_stored = K * (params.get("M") or 1) if model == "unsupervised" else K
-        return float(N) * max(n_stored, 1) * (settings["sweeps"] + settings["burn_in"]) * settings["replicas"] \
-            * (P - 1)
+        return float(settings["N"]) * max(n_stored, 1) * settings["sweeps"] * settings["replicas"] \
+            * settings["chains"]
 
     def warm_up(self, model, params, settings):
-        small = dict(settings, N=min(settings["N"], 16), sweeps=2, burn_in=0, every=1)
+        """Compile the kernels this sweep uses, on a tiny network of the same family."""
+        small = dict(settings, N=max(min(settings["N"], 16), params.get("P", 2)), sweeps=4, burn_in=1, every=1)
         p = dict(params)
-        if "alpha" in p and p["alpha"]:
+        if p.get("alpha"):
             p["alpha"] = min(p["alpha"], 1.0 / small["N"] ** (p.get("P", 2) - 1))
-        self.run(model, p, small, ("m", "energy"), np.random.SeedSequence(0))
+        self.run(model, p, small, ("m",), np.random.SeedSequence(0))
 
     def run(self, model, params, settings, observables, seed):
-        from montecarlo import simulate
+        from montecarlo import estimate, simulate
         disorder, dynamics = seed.spawn(2)
         beta = params.pop("beta")
         net = models.make_network(model, settings["N"], np.random.default_rng(disorder),
                                   normalization=settings["normalization"], tuples=settings["tuples"],
                                   **{k: v for k, v in params.items() if v is not None})
-        if settings["init"] == "pattern":
-            init = net.xi[0]
-        else:
-            init = "random"
-        run = simulate(net, beta=beta, sweeps=settings["sweeps"], init=init, rule=settings["rule"],
-                       seed=dynamics, burn_in=settings["burn_in"], every=settings["every"],
-                       replicas=settings["replicas"])
-        out = {}
+        run = simulate(net, beta, settings["sweeps"], seed=dynamics, init=settings["init"],
+                       rule=settings["rule"], order=settings["order"], burn_in=settings["burn_in"],
+                       every=settings["every"], replicas=settings["replicas"], chains=settings["chains"],
+                       field=settings["field"])
+        out, reliable = {}, True
+        series = None
         for name in observables:
-            if name == "m":
-                out["m"] = (float(np.ravel(run.mean("m"))[0]), float(np.ravel(run.error("m"))[0]))
-            elif name == "energy":
-                out["energy"] = (float(run.mean("energy")), float(run.error("energy")))
-            elif name == "q":
-                out["q"] = (float(run.mean("q")), float(run.error("q")))
-            elif name == "tau_m":
-                out["tau_m"] = float(np.ravel(run.tau("m"))[0])
+            if name in ("m", "energy", "q", "tau_m"):
+                est = run.estimate("m" if name == "tau_m" else name, warn=False)
+                reliable &= bool(est.reliable)
+                if name == "tau_m":
+                    out[name] = float(np.ravel(est.tau)[0]) * settings["every"]
+                else:
+                    out[name] = (float(np.ravel(est.mean)[0]), float(np.ravel(est.error)[0]))
+            elif name in ("abs_m", "m_sorted"):
+                if series is None:
+                    series = np.abs(_chain_series(run, "m"))          # (chains, samples, K)
+                if name == "abs_m":
+                    est = estimate(series[..., 0], warn=False)
+                    out[name] = (float(est.mean), float(est.error))
+                    reliable &= bool(est.reliable)
+                else:
+                    est = estimate(series, warn=False)
+                    order = np.argsort(-np.asarray(est.mean), kind="stable")
+                    out[name] = (np.asarray(est.mean)[order], np.asarray(est.error)[order])
+                    reliable &= bool(est.reliable)
+            elif name == "acceptance":
+                out[name] = float(np.mean(run.acceptance))
             elif name == "K":
-                out["K"] = float(net.K)
-            elif name == "abs_m":
-                out["abs_m"] = _series_estimate(np.abs(np.asarray(run.m)[..., 0]))
-            elif name == "m_sorted":
-                out["m_sorted"] = _sorted_overlaps(np.asarray(run.m))
+                out[name] = float(net.K)
+        if "reliable" in observables:
+            out["reliable"] = reliable
         return out
 
     def versions(self):
@@ -143,7 +164,15 @@ class ReplicaEngine(Engine):
     default_observables = ("m", "q", "free_energy", "converged", "message")
 
     def check_point(self, model, params, settings, observables):
-        p = models.check_params(model, **params)
+        if settings["quantity"] == "critical_capacity":
+            if "alpha" in params:
+                raise ValueError("alpha is what quantity = 'critical_capacity' computes: do not give it")
+            required = models.FAMILIES[model][0]
+            p = models.check_params(model, **params, **({"alpha": 0.0} if "alpha" in required else {}))
+            if "alpha" in required:
+                del p["alpha"]
+        else:
+            p = models.check_params(model, **params)
         if settings["quantity"] == "solve":
             if p.get("beta") is None:
                 raise ValueError("the replica engine needs a temperature: give beta or T")
@@ -211,28 +240,7 @@ def _pick(record, names, aliases):
     return out
 
 
-def _series_estimate(x):
-    """Mean and error of a time series by binning (blocks doubled until the error plateaus)."""
-    x = np.asarray(x, dtype=np.float64)
-    n = x.shape[0]
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan
-    err = float(x.std(ddof=1) / math.sqrt(n))
-    block = x
-    while block.shape[0] >= 32:
-        m = block.shape[0] // 2
-        block = 0.5 * (block[0:2 * m:2] + block[1:2 * m:2])
-        err = max(err, float(block.std(ddof=1) / math.sqrt(block.shape[0])))
-    return mean, err
-
-
-def _sorted_overlaps(m):
-    """Time-averaged |m_mu| sorted in decreasing order, with errors (one series per pattern)."""
-    m = np.asarray(m, dtype=np.float64)
-    m = m.reshape(m.shape[0], -1, m.shape[-1]).mean(axis=1) if m.ndim == 3 else m
-    est = [_series_estimate(np.abs(m[:, k])) for k in range(m.shape[1])]
-    means = np.array([e[0] for e in est])
-    errs = np.array([e[1] for e in est])
-    order = np.argsort(-means, kind="stable")
-    return means[order], errs[order]
+def _chain_series(run, name):
+    """Time series of one network as (chains x replicas, samples, components)."""
+    x = np.asarray(getattr(run, name), dtype=np.float64)
+    return x.reshape((-1,) + x.shape[-2:])

@@ -76,7 +76,9 @@ RUN_SETTINGS = {
     "progress": Setting("choice", "auto", ("auto", "bar", "log", "none"),
                         doc="tqdm bar on a terminal, rate-limited log lines otherwise"),
     "log_interval": Setting("real", 30.0, dict(lo=0.0, lo_open=True), doc="seconds between log lines"),
-    "fsync": Setting("bool", True, doc="fdatasync the journal after every task"),
+    "fsync": Setting("bool", True, doc="flush the journal to disk (fdatasync)"),
+    "fsync_interval": Setting("real", 1.0, dict(lo=0.0),
+                              doc="seconds a finished task may wait for its flush (0: flush every record)"),
 }
 
 

@@ -1,11 +1,14 @@
 """Crash-safe, append-only journal of finished tasks.
 
 One record per line: ``<json>\\t<crc32 of the json, 8 hex digits>\\n``, appended with a
-single ``write`` on an ``O_APPEND`` descriptor and flushed to disk (``fdatasync``) before
-the next task is handed out. A kill -9 can only leave a torn LAST line: readers skip any
-line whose checksum does not match, and :meth:`Journal.open` cuts a torn tail before
-appending, so earlier records are never lost or corrupted. Floats go through ``repr`` (JSON),
-which round-trips every bit.
+single ``write`` on an ``O_APPEND`` descriptor as soon as the task finishes. Once ``write``
+returns, the record survives a kill -9 of the process (the kernel owns it); ``fdatasync``
+makes it survive a crash of the node too, and is done after every record
+(``fsync_interval=0``) or at most ``fsync_interval`` seconds after it (group commit: a node
+crash then costs at most that much recomputation, never a corrupt journal). A kill can only
+leave a torn LAST line: readers skip any line whose checksum does not match, and
+:meth:`Journal.open` cuts a torn tail before appending, so earlier records are never lost or
+corrupted. Floats go through ``repr`` (JSON), which round-trips every bit.
 
 Only rank 0 writes the journal (one writer); any number of readers may read it.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import zlib
 
 __all__ = ["Journal", "atomic_write_text", "fsync_dir"]
@@ -45,15 +49,21 @@ class Journal:
     ----------
     path : path-like
     fsync : bool
-        Flush every record to disk (``fdatasync``) before :meth:`append` returns. Without it
-        records survive a kill -9 of the process (they are in the page cache) but not a
-        crash of the node.
+        Flush records to disk (``fdatasync``). Without it records survive a kill -9 of the
+        process (they are in the page cache) but not a crash of the node.
+    fsync_interval : float >= 0
+        0 flushes every record before :meth:`append` returns; otherwise a record is flushed
+        by the first append at least this many seconds after the previous flush, and by
+        :meth:`sync` / :meth:`close`.
     """
 
-    def __init__(self, path, *, fsync=True):
+    def __init__(self, path, *, fsync=True, fsync_interval=0.0):
         self.path = os.fspath(path)
         self.fsync = fsync
+        self.fsync_interval = float(fsync_interval)
         self._fd = None
+        self._dirty = False
+        self._last_sync = time.monotonic()
 
     @staticmethod
     def read(path):
@@ -117,11 +127,20 @@ class Journal:
         while view:
             n = os.write(self._fd, view)
             view = view[n:]
-        if self.fsync:
+        self._dirty = True
+        if self.fsync and time.monotonic() - self._last_sync >= self.fsync_interval:
+            self.sync()
+
+    def sync(self):
+        """Flush the records written so far to disk (no-op if none are pending)."""
+        if self._dirty and self._fd is not None and self.fsync:
             _datasync(self._fd)
+            self._last_sync = time.monotonic()
+        self._dirty = False
 
     def close(self):
         if self._fd is not None:
+            self.sync()
             os.close(self._fd)
             self._fd = None
 

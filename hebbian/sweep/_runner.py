@@ -226,9 +226,9 @@ def _encode_one(name, v, spec):
 
 # --------------------------------------------------------------------------- MPI loops
 class _Backoff:
-    """Sleep between polls: short while messages flow, up to 2 ms when idle."""
+    """Sleep between polls: short while messages flow, up to 0.5 ms when idle."""
 
-    def __init__(self, lo=5e-5, hi=2e-3):
+    def __init__(self, lo=2e-5, hi=5e-4):
         self.lo, self.hi, self.d = lo, hi, lo
 
     def reset(self):
@@ -377,7 +377,7 @@ class _Workspace:
                     {"sha256": config.sha256, "normalized": config.normalized, "source": config.source,
                      "overrides": list(config.overrides), "text": config.text}, indent=1, sort_keys=True))
                 atomic_write_text(work / "config.toml", config.text)
-            journal = Journal(jpath, fsync=config.run["fsync"])
+            journal = Journal(jpath, fsync=config.run["fsync"], fsync_interval=config.run["fsync_interval"])
             cut = journal.open()
             records, n_bad = Journal.read(jpath)
         except BaseException:
