@@ -33,19 +33,28 @@ def serial(tmp_path_factory):
     return hebbian.load_result(tmp / "s.h5")
 
 
-def test_two_ranks_bit_identical_to_serial(serial, tmp_path):
+def test_two_ranks_bit_identical_to_serial(serial, tmp_path, monkeypatch):
+    log = tmp_path / "warmup.log"
+    monkeypatch.setenv("HEBBIAN_SWEEP_WARMUP_LOG", str(log))
     hash_config(tmp_path, extra='root_computes = "yes"')
     proc = run_cli([tmp_path / "h.toml", "--out", tmp_path / "m.h5"], mpi_ranks=2)
     ds = hebbian.load_result(tmp_path / "m.h5")
     assert_same_numbers(serial, ds)
     assert set(ds.task_rank.values.ravel()) == {0, 1}          # both ranks computed
     assert ds.attrs["ranks"] == "[2]" and "24/24 tasks" in proc.stderr
-    # rank 0 only scheduling gives the same numbers too
-    hash_config(tmp_path, extra='root_computes = "no"', name="h2")
+    # the kernels were warmed once (one node: on rank 0 only), before any task started
+    warm = [line.split() for line in log.read_text().splitlines()]
+    assert len(warm) == 1
+    records, _ = Journal.read(tmp_path / "m.sweep" / "journal.jsonl")
+    assert min(r["start"] for r in records if r["kind"] == "task") >= float(warm[0][1])
+    # rank 0 only scheduling gives the same numbers too; numba_cache = false: no staged warm-up
+    log.unlink()
+    hash_config(tmp_path, extra='root_computes = "no"\nnumba_cache = false', name="h2")
     run_cli([tmp_path / "h2.toml", "--out", tmp_path / "n.h5"], mpi_ranks=2)
     ds = hebbian.load_result(tmp_path / "n.h5")
     assert_same_numbers(serial, ds)
     assert set(ds.task_rank.values.ravel()) == {1}
+    assert not log.exists()
 
 
 @pytest.mark.parametrize("victim", [0, 1])

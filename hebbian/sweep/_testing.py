@@ -7,12 +7,15 @@ in seeding, ordering or assembly shows up as a different result.
 Settings: ``work`` (seconds of sleep per task), ``spin`` (units of CPU-bound work per
 task, about 1 ms each), both multiplied by the parameter ``cost`` when present. A point
 with parameter ``fail = 1`` raises (to test failure records); any other numeric parameter
-is accepted (``T`` is the alias of ``beta`` as everywhere).
+is accepted (``T`` is the alias of ``beta`` as everywhere). :meth:`HashEngine.warm_up`
+appends ``"<pid> <time>"`` to the file named by ``HEBBIAN_SWEEP_WARMUP_LOG`` when it is set
+(to test the staged warm-up under MPI).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import numpy as np
@@ -65,6 +68,12 @@ class HashEngine(Engine):
 
     def cost(self, model, params, settings):
         return params.get("cost", 1.0) * (1.0 + settings["work"] + 1e-3 * settings["spin"])
+
+    def warm_up(self, model, params, settings):
+        log = os.environ.get("HEBBIAN_SWEEP_WARMUP_LOG")
+        if log:
+            with open(log, "a") as f:
+                f.write(f"{os.getpid()} {time.time()!r}\n")
 
     def run(self, model, params, settings, observables, seed):
         if params.get("fail"):
