@@ -180,3 +180,23 @@ def test_progress_log_lines_are_rate_limited():
 def test_load_result_errors(tmp_path):
     with pytest.raises(FileNotFoundError):
         hebbian.load_result(tmp_path / "nothing.h5")
+
+
+def test_progress_bar_mode_and_get_comm():
+    s = io.StringIO()
+    p = Progress(4, 1, 3.0, mode="bar", stream=s)
+    for _ in range(3):
+        p.update(1.0)
+    p.close()
+    assert "4/4" in s.getvalue() and "task" in s.getvalue()
+    from hebbian.sweep import get_comm
+    assert get_comm("off") is None
+    with pytest.raises(ValueError, match="mpi"):
+        get_comm("sometimes")
+
+
+def test_numba_cache_switch_reaches_the_engines(tmp_path, monkeypatch):
+    monkeypatch.delenv("HEBBIAN_NUMBA_CACHE", raising=False)
+    config = load_config(hash_config(tmp_path), ["run.numba_cache=false"])
+    quiet_run(config, tmp_path / "n.h5")
+    assert os.environ["HEBBIAN_NUMBA_CACHE"] == "0"
