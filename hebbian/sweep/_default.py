@@ -65,7 +65,8 @@ def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
     Parameters
     ----------
     mc : xarray.Dataset
-        Result with a ``T`` axis and ``m``/``m_err`` (optionally an ``N`` axis).
+        Result with a ``T`` axis and ``m``/``m_err`` (optionally an ``N`` axis); ``m`` is the
+        overlap with the archetype the chains started in.
     theory : xarray.Dataset, optional
         Replica result with a ``T`` axis, ``m`` and ``converged``; non-converged points are
         drawn as crosses, not dropped.
@@ -80,24 +81,26 @@ def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
     from .. import plotting
     fig, ax = plotting.figure(width=4.2, height=3.0)
     if theory is not None:
-        T, m = theory["T"].values, np.abs(theory["m"].values)
+        T, m = theory["T"].values, theory["m"].values
         ok = theory["converged"].values.astype(bool) if "converged" in theory else np.ones(T.shape, bool)
         plotting.theory_line(ax, T[ok], m[ok], label="RS theory", color=plotting.PALETTE[0])
         if (~ok).any():
             ax.plot(T[~ok], m[~ok], "x", color=plotting.PALETTE[6], label="RS not converged")
-    y = "abs_m" if "abs_m" in mc else "m"
     sizes = mc["N"].values if "N" in mc.dims else [None]
     for i, N in enumerate(sizes):
         sel = mc.sel(N=N) if N is not None else mc
         label = f"MC, N = {int(N)}" if N is not None else "Monte Carlo"
-        plotting.mc_points(ax, sel["T"].values, sel[y].values, sel[y + "_err"].values, label=label,
-                           color=plotting.PALETTE[1 + i % 7], marker="os^vD"[i % 5])
+        # larger markers first, so that coinciding points of several sizes stay visible
+        plotting.mc_points(ax, sel["T"].values, sel["m"].values, sel["m_err"].values, label=label,
+                           color=plotting.PALETTE[1 + i % 7], marker="os^vD"[i % 5],
+                           markersize=6.5 - 2.0 * i / max(len(sizes) - 1, 1))
     alpha = mc.coords["alpha"].values if "alpha" in mc.coords else None
     ax.set_xlabel("$T$")
-    ax.set_ylabel(r"$|m|$" if y == "abs_m" else "$m$")
+    ax.set_ylabel("$m$")
     if alpha is not None:
         ax.set_title(rf"Hopfield network, $\alpha = {float(alpha):g}$")
-    ax.set_ylim(-0.02, 1.05)
+    ax.set_ylim(-0.1, 1.05)
+    ax.axhline(0.0, color="0.8", lw=0.6, zorder=0)
     ax.legend(loc="lower left")
     paths = [Path(p) for p in plotting.save(fig, str(stem))]
     import matplotlib.pyplot as plt
