@@ -43,8 +43,8 @@ def main(argv=None):
     try:
         if args.config is None and not args.overrides and not args.check:
             from hebbian.sweep._default import run_default
-            run_default(args.out or "results/default", comm=comm)
-            return 0
+            done = run_default(args.out or "results/default", comm=comm)
+            return 3 if done is not None and done["failed"] else 0
         config = load_config(args.config, args.overrides)
         if args.check:
             if rank == 0:

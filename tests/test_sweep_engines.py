@@ -125,6 +125,36 @@ def test_replica_adapter_is_solve(tmp_path):
     assert float(ds.beta.sel(T=0.0)) == math.inf
 
 
+@needs_rs
+def test_replica_branch_and_critical_capacity(tmp_path):
+    import replica
+    text = RS_TINY.replace("alpha = 0.0", "alpha = 0.05").replace("T = [0.0, 0.5, 0.8, 1.2]", "T = [0.4, 0.9]")
+    quiet(load_config(text=text, overrides=["replica.branch='retrieval'"]), tmp_path / "b.h5")
+    ds = hebbian.load_result(tmp_path / "b.h5")
+    # T = 0.4: the retrieval branch exists (metastable: the thermodynamic state is the spin glass)
+    ref = replica.solve("hopfield", alpha=0.05, beta=2.5)
+    assert float(ds.m.sel(T=0.4)) == float(ref["branches"]["retrieval"]["m"]) > 0.9
+    assert bool(ds.converged.sel(T=0.4))
+    # T = 0.9: above the retrieval spinodal -- flagged, not hidden
+    assert not bool(ds.converged.sel(T=0.9)) and np.isnan(float(ds.m.sel(T=0.9)))
+    assert "not found" in str(ds.message.sel(T=0.9).values)
+    assert (ds.task_error.values == "").all()
+    # T = 0 capacity of the pairwise network: alpha_c = 0.138 (Amit, Gutfreund, Sompolinsky,
+    # Ann. Phys. 173, 30 (1987)); RS value 0.137905 (Steffan and Kuehn, Z. Phys. B 95, 249 (1994))
+    cap = """
+engine = "replica"
+model = "hopfield"
+observables = ["alpha_c", "converged", "message"]
+[grid]
+P = [2]
+[replica]
+quantity = "critical_capacity"
+"""
+    quiet(load_config(text=cap), tmp_path / "c.h5")
+    ds = hebbian.load_result(tmp_path / "c.h5")
+    assert abs(float(ds.alpha_c.sel(P=2)) - 0.137905) < 2e-5 and bool(ds.converged.sel(P=2))
+
+
 @needs_mc
 def test_default_figure(tmp_path):
     from hebbian.sweep._default import plot_m_vs_T

@@ -6,6 +6,8 @@ imports without the engines and the two engines never import each other.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import models
@@ -140,15 +142,25 @@ class MonteCarloEngine(Engine):
 
 
 class ReplicaEngine(Engine):
-    """N -> infinity theory (:func:`replica.solve`, :func:`replica.critical_capacity`)."""
+    """N -> infinity theory: :func:`replica.solve` (the thermodynamic state at each point) or
+    :func:`replica.critical_capacity` (``quantity = "critical_capacity"``; ``alpha_c``).
+
+    ``branch = "retrieval"`` (or any branch name of the solver) reports that branch instead of
+    the thermodynamic state, metastable or not -- what a Monte Carlo run started in a pattern
+    follows; where the branch does not exist, ``converged`` is false and ``message`` says so.
+    ``converged``, ``message``, ``branch``, ``stable`` and ``rs_stable`` are kept per point, so
+    non-converged or RS-unstable points are visible in the result, not hidden as NaN.
+    """
 
     name = "replica"
     stochastic = False
     settings = {
         "level": Setting("choice", "rs", ("rs", "1rsb"), doc="replica-symmetry level"),
         "quantity": Setting("choice", "solve", ("solve", "critical_capacity"),
-                            doc="order parameters at each point, or the T = 0 critical capacity"),
-        "options": Setting("table", {}, doc="extra keyword arguments of solve / critical_capacity"),
+                            doc="the state at each point, or the storage capacity alpha_c"),
+        "branch": Setting("str", "thermodynamic",
+                          doc="'thermodynamic' (lowest free energy) or a branch name, e.g. 'retrieval'"),
+        "options": Setting("table", {}, doc="solver options: tol, maxiter (solve); xtol (critical_capacity)"),
     }
     observables = {
         "m": Observable("Mattis overlap of the (first) condensed pattern", error=False),
@@ -156,15 +168,23 @@ class ReplicaEngine(Engine):
         "q": Observable("Edwards-Anderson overlap", error=False),
         "free_energy": Observable("free energy per spin", error=False),
         "energy": Observable("energy per spin", error=False),
-        "converged": Observable("the solver converged", error=False, dtype="bool"),
-        "message": Observable("solver message", error=False, dtype="str"),
-        "branch": Observable("solution branch (retrieval, spin glass, paramagnet...)", error=False, dtype="str"),
+        "entropy": Observable("entropy per spin", error=False),
+        "converged": Observable("the solver converged (the state exists)", error=False, dtype="bool"),
+        "message": Observable("solver message: how the state was chosen, flags", error=False, dtype="str"),
+        "branch": Observable("the thermodynamic branch (retrieval, spin glass, paramagnet, ...)",
+                             error=False, dtype="str"),
+        "stable": Observable("locally stable (reduced Hessian positive)", error=False, dtype="bool"),
+        "rs_stable": Observable("replica-symmetric solution stable (replicon / AT)", error=False, dtype="bool"),
+        "residual": Observable("residual of the saddle-point equations", error=False),
         "alpha_c": Observable("critical capacity (quantity = 'critical_capacity')", error=False),
     }
     default_observables = ("m", "q", "free_energy", "converged", "message")
+    _OPTIONS = {"solve": {"tol": ("real", dict(lo=0.0, lo_open=True)), "maxiter": ("int", dict(min=1))},
+                "critical_capacity": {"xtol": ("real", dict(lo=0.0, lo_open=True))}}
 
     def check_point(self, model, params, settings, observables):
-        if settings["quantity"] == "critical_capacity":
+        quantity = settings["quantity"]
+        if quantity == "critical_capacity":
             if "alpha" in params:
                 raise ValueError("alpha is what quantity = 'critical_capacity' computes: do not give it")
             required = models.FAMILIES[model][0]
@@ -173,16 +193,23 @@ class ReplicaEngine(Engine):
                 del p["alpha"]
         else:
             p = models.check_params(model, **params)
-        if settings["quantity"] == "solve":
             if p.get("beta") is None:
                 raise ValueError("the replica engine needs a temperature: give beta or T")
+            if p["beta"] == 0.0:
+                raise ValueError("beta must be > 0 for the replica engine (T = inf has no saddle point to solve)")
             if "alpha_c" in observables:
                 raise ValueError("observable 'alpha_c' needs [replica] quantity = 'critical_capacity'")
-        else:
-            extra = set(observables) - {"alpha_c", "converged", "message"}
-            if extra:
-                raise ValueError(f"quantity = 'critical_capacity' gives alpha_c, converged, message; "
-                                 f"not {', '.join(sorted(extra))}")
+        if not settings["branch"]:
+            raise ValueError("[replica] branch must be 'thermodynamic' or a branch name, got ''")
+        if quantity == "critical_capacity" and settings["branch"] != "thermodynamic":
+            raise ValueError("[replica] branch applies to quantity = 'solve' only")
+        allowed = self._OPTIONS[quantity]
+        for key, value in settings["options"].items():
+            if key not in allowed:
+                raise ValueError(f"unknown [replica] options key {key!r} for quantity {quantity!r} "
+                                 f"(allowed: {', '.join(allowed)})")
+            kind, spec = allowed[key]
+            Setting(kind, spec=spec).check(f"options.{key}", value)
         return p
 
     def cost(self, model, params, settings):
@@ -193,16 +220,18 @@ class ReplicaEngine(Engine):
         import replica
         kw = {k: v for k, v in params.items() if v is not None}
         if settings["quantity"] == "critical_capacity":
-            kw.pop("alpha", None)
-            res = replica.critical_capacity(model, level=settings["level"], **kw, **settings["options"])
-            return _pick(res, observables, {"alpha_c": ("alpha_c", "alpha")})
-        sol = replica.solve(model, level=settings["level"], **kw, **settings["options"])
-        out = _pick(sol, [o for o in observables if o not in ("m", "m_all")], {})
-        m = np.atleast_1d(np.asarray(sol.m, dtype=np.float64))
-        if "m" in observables:
-            out["m"] = float(m[0])
-        if "m_all" in observables:
-            out["m_all"] = m
+            res = replica.critical_capacity(model, settings["level"], **settings["options"], **kw)
+            return {name: _field(res, "alpha" if name == "alpha_c" else name, name) for name in observables}
+        sol = replica.solve(model, settings["level"], **settings["options"], **kw)
+        if settings["branch"] != "thermodynamic":
+            sol = _branch(sol, settings["branch"], observables)
+        out = {}
+        for name in observables:
+            if name in ("m", "m_all"):
+                m = np.atleast_1d(np.asarray(sol["m"], dtype=np.float64))
+                out[name] = float(m[0]) if name == "m" else m
+            else:
+                out[name] = _field(sol, name, name)
         return out
 
     def versions(self):
@@ -227,17 +256,29 @@ def _n_archetypes(model, params, N):
     return max(1, int(round(params.get("alpha", 0.0) * float(N) ** (P - 1))))
 
 
-def _pick(record, names, aliases):
-    out = {}
-    for name in names:
-        for attr in aliases.get(name, (name,)):
-            if hasattr(record, attr):
-                v = getattr(record, attr)
-                break
-        else:
-            raise AttributeError(f"the replica result has no {name!r}")
-        out[name] = v if isinstance(v, (bool, str)) else float(np.ravel(v)[0]) if np.ndim(v) else v
-    return out
+def _field(record, key, name):
+    """A scalar field of a replica result (bool and str kept as they are)."""
+    try:
+        v = record[key]
+    except KeyError:
+        raise KeyError(f"the replica result has no field {key!r} (observable {name!r})") from None
+    if isinstance(v, (bool, np.bool_, str)):
+        return v
+    return float(np.ravel(v)[0])
+
+
+def _branch(sol, name, observables):
+    """One branch of a replica solution, as a record with the top-level fields."""
+    rec = sol["branches"].get(name)
+    if rec is not None and bool(np.all(rec.get("found", True))):
+        rec = dict(rec)
+        rec["converged"] = bool(rec.get("converged", True))
+        return rec
+    found = ", ".join(sol["branches"]) or "none"
+    rec = {k: math.nan for k in observables}
+    rec.update(converged=False, stable=False, rs_stable=False, branch=name, m=math.nan,
+               message=f"branch {name!r} not found at this point (found: {found})")
+    return rec
 
 
 def _chain_series(run, name):

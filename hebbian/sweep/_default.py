@@ -8,6 +8,7 @@ installed, and a figure of both. Running it again resumes (or just re-assembles 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def run_default(out="results/default", *, comm=None, stream=None):
     -------
     dict or None
         On rank 0: paths of ``montecarlo``, ``replica`` (None without the engine) and
-        ``figure`` (PNG and PDF); None on other ranks.
+        ``figure`` (PDF and PNG), and ``failed``, the number of failed tasks (they are NaN in
+        the results and listed above; the command line then exits with status 3); None on
+        other ranks.
     """
     stream = stream if stream is not None else sys.stderr
     out = Path(out)
@@ -51,12 +54,15 @@ def run_default(out="results/default", *, comm=None, stream=None):
     mc_ds = load_result(mc_report.path)
     rs_ds = load_result(rs_report.path) if rs_report is not None else None
     figure = plot_m_vs_T(mc_ds, rs_ds, out / "m_vs_T")
-    paths = {"montecarlo": mc_report.path, "replica": rs_report.path if rs_report else None, "figure": figure}
+    failed = mc_report.n_failed + (rs_report.n_failed if rs_report else 0)
     print(f"\nresults:\n  Monte Carlo : {mc_report.path}"
           + (f"\n  RS theory   : {rs_report.path}" if rs_report else "")
           + f"\n  figure      : {figure[1]} (and {figure[0].name})"
-          + "\nload them with: hebbian.load_result(path)", flush=True)
-    return paths
+          + "\nload them with: hebbian.load_result(path)"
+          + (f"\nWARNING: {failed} task(s) failed (see above): their points are missing" if failed else ""),
+          flush=True)
+    return {"montecarlo": mc_report.path, "replica": rs_report.path if rs_report else None, "figure": figure,
+            "failed": failed}
 
 
 def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
@@ -68,8 +74,8 @@ def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
         Result with a ``T`` axis and ``m``/``m_err`` (optionally an ``N`` axis); ``m`` is the
         overlap with the archetype the chains started in.
     theory : xarray.Dataset, optional
-        Replica result with a ``T`` axis, ``m`` and ``converged``; non-converged points are
-        drawn as crosses, not dropped.
+        Replica result with a ``T`` axis, ``m`` and ``converged``; drawn where converged (for
+        a branch: where it exists).
     stem : path
         Output without suffix; PDF and PNG are written.
 
@@ -83,9 +89,9 @@ def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
     if theory is not None:
         T, m = theory["T"].values, theory["m"].values
         ok = theory["converged"].values.astype(bool) if "converged" in theory else np.ones(T.shape, bool)
-        plotting.theory_line(ax, T[ok], m[ok], label="RS theory", color=plotting.PALETTE[0])
-        if (~ok).any():
-            ax.plot(T[~ok], m[~ok], "x", color=plotting.PALETTE[6], label="RS not converged")
+        branch = json.loads(theory.attrs.get("settings", "{}")).get("branch", "thermodynamic")
+        label = "RS, retrieval branch" if branch == "retrieval" else f"RS, {branch} state"
+        plotting.theory_line(ax, T[ok], m[ok], label=label, color=plotting.PALETTE[0])
     sizes = mc["N"].values if "N" in mc.dims else [None]
     for i, N in enumerate(sizes):
         sel = mc.sel(N=N) if N is not None else mc
