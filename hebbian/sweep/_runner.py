@@ -4,17 +4,21 @@ Work unit ("task") = (grid point, disorder sample); its random stream is
 ``SeedSequence(seed, spawn_key=(point, sample))`` whatever rank runs it and in whatever
 order, so the assembled numbers do not depend on the number of ranks.
 
-MPI protocol (no MPI spawn, point-to-point messages only):
+MPI protocol (no MPI spawn, point-to-point messages only). On every rank the tasks run in a
+compute thread and the main thread only talks MPI (and, on rank 0, schedules and journals),
+so every rank answers messages within about a millisecond even in the middle of a long task
+(the Monte Carlo kernels release the GIL; pure-Python code yields it every few ms). Waiting
+is polling with short sleeps (MPICH's blocking receive would spin a core that the computing
+threads need). Only the main thread calls MPI.
 
-* rank 0 sends every worker ``prefetch`` task indices up front; a worker computes them in
-  order and returns each record (non-blocking send); rank 0 journals the record, then
-  answers with the next task from the HEAD of the queue (most expensive first). A worker
-  therefore always has its next task in hand while rank 0 is busy: the answer can be late by
-  up to one task without idling it.
-* With few ranks rank 0 also computes (``run.root_computes = "auto"``: when ranks <= 4), taking
-  tasks from the TAIL of the queue (the cheapest), and answers pending requests between two
-  of its own tasks; otherwise it only schedules. Waiting is done by polling with a short
-  sleep (MPICH's blocking receive would spin a core that the computing ranks need).
+* rank 0 hands every computing rank ``prefetch`` (2) tasks from the HEAD of the queue (most
+  expensive first); each returned record is answered with the next task from the head, then
+  journaled. A rank therefore always holds its next task: no round trip between two tasks.
+* With few ranks rank 0 also computes (``run.root_computes = "auto"``: when ranks <= 4),
+  through its own compute thread, exactly like a worker.
+* At the end, when the queue is empty and a rank is idle, rank 0 takes back the costliest
+  task that some rank holds but has not started ("revoke"; the holder answers "revoked", or
+  "kept" if it already started) and hands it to the idle rank: prefetching costs no tail.
 * When every task is journaled rank 0 sends DONE; it alone assembles and writes the result.
 
 Numba caching with many ranks: rank 0 runs the engine's warm-up (compiling and caching the
@@ -26,9 +30,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue as stdqueue
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -239,62 +245,187 @@ class _Backoff:
         self.d = min(2.0 * self.d, self.hi)
 
 
+class _Computer:
+    """A thread that runs tasks one after the other, so that the main thread stays free for MPI.
+
+    Tasks wait in ``todo`` until the thread starts them; :meth:`revoke` takes back one that
+    has not started. Finished records appear in ``done``. The engines run in this thread: the
+    Monte Carlo kernels release the GIL, pure-Python code yields it every few milliseconds.
+    """
+
+    def __init__(self, config, rank, host):
+        self.config, self.rank, self.host = config, rank, host
+        self.todo = deque()
+        self.done = stdqueue.SimpleQueue()
+        self.cv = threading.Condition()
+        self.stop = False
+        self.thread = threading.Thread(target=self._main, name="sweep-compute", daemon=True)
+        self.thread.start()
+
+    def submit(self, u):
+        with self.cv:
+            self.todo.append(u)
+            self.cv.notify()
+
+    def revoke(self, u):
+        """Take back task ``u`` if it has not started; True if taken back."""
+        with self.cv:
+            if u in self.todo:
+                self.todo.remove(u)
+                return True
+            return False
+
+    def results(self):
+        """Records finished since the last call."""
+        out = []
+        while True:
+            try:
+                rec = self.done.get_nowait()
+            except stdqueue.Empty:
+                return out
+            if isinstance(rec, BaseException):
+                raise RuntimeError(f"the compute thread of rank {self.rank} died") from rec
+            out.append(rec)
+
+    def close(self):
+        with self.cv:
+            self.stop = True
+            self.cv.notify()
+        self.thread.join()
+
+    def _main(self):
+        try:
+            while True:
+                with self.cv:
+                    while not self.todo and not self.stop:
+                        self.cv.wait()
+                    if not self.todo:
+                        return
+                    u = self.todo.popleft()
+                self.done.put(_execute(self.config, u, self.rank, self.host))
+        except BaseException as exc:            # noqa: BLE001 -- reported by results()
+            self.done.put(exc)
+
+
 def _root_loop(comm, config, order, costs, ws, progress, root_computes, host):
     from mpi4py import MPI
     S = config.samples
-    queue = deque(order)
+    queue = deque(order)                       # most expensive first
     remaining = len(queue)
-    for w in range(1, comm.size):
+    computer = _Computer(config, 0, host) if root_computes else None
+    parties = ([0] if root_computes else []) + list(range(1, comm.size))
+    assigned = {p: deque() for p in parties}   # handed to p, no result yet, in p's order
+    idle = deque()                             # parties with nothing to do
+    revoking = None                            # (victim, task, for whom) while a revoke is in flight
+
+    def hand(p, u):
+        assigned[p].append(u)
+        if p == 0:
+            computer.submit(u)
+        else:
+            comm.send(u, dest=p, tag=_TAG_TASK)
+
+    def finished(p, rec):
+        nonlocal remaining
+        assigned[p].remove(rec["p"] * S + rec["s"])
+        if queue:                              # answer first: the party keeps its queue full
+            hand(p, queue.popleft())
+        elif not assigned[p]:
+            idle.append(p)
+        ws.record(rec)
+        progress.update(costs[rec["p"]], rec["ok"])
+        remaining -= 1
+
+    def steal():
+        """Queue empty and a party idle: take back the costliest task handed out but not started."""
+        nonlocal revoking
+        if revoking is not None or queue or not idle:
+            return
+        p = idle[0]
+        victims = [(costs[u // S], v, u) for v in parties if v != p for u in list(assigned[v])[1:]]
+        if not victims:
+            return
+        _, v, u = max(victims)
+        if v == 0:
+            if computer.revoke(u):
+                assigned[0].remove(u)
+                idle.popleft()
+                hand(p, u)
+            return
+        revoking = (v, u, p)
+        comm.send(("revoke", u), dest=v, tag=_TAG_TASK)
+
+    for p in parties:
         for _ in range(config.run["prefetch"]):
             if queue:
-                comm.send(queue.popleft(), dest=w, tag=_TAG_TASK)
+                hand(p, queue.popleft())
+        if not assigned[p]:
+            idle.append(p)
     status = MPI.Status()
     backoff = _Backoff()
-    while remaining:
-        got = False
-        while comm.Iprobe(source=MPI.ANY_SOURCE, tag=_TAG_RESULT, status=status):
-            w = status.Get_source()
-            rec = comm.recv(source=w, tag=_TAG_RESULT)
-            if queue:                              # answer first: the worker keeps its queue full
-                comm.send(queue.popleft(), dest=w, tag=_TAG_TASK)
-            ws.record(rec)
-            progress.update(costs[rec["p"]], rec["ok"])
-            remaining -= 1
-            got = True
-        if not remaining:
-            break
-        if root_computes and queue:
-            u = queue.pop()                        # the cheapest task: rank 0 stays responsive
-            rec = _execute(config, u, 0, host)
-            ws.record(rec)
-            progress.update(costs[u // S], rec["ok"])
-            remaining -= 1
-            backoff.reset()
-        elif got:
-            backoff.reset()
-        else:
-            backoff.wait()
+    try:
+        while remaining:
+            active = False
+            while comm.Iprobe(source=MPI.ANY_SOURCE, tag=_TAG_RESULT, status=status):
+                w = status.Get_source()
+                msg = comm.recv(source=w, tag=_TAG_RESULT)
+                active = True
+                if isinstance(msg, tuple):             # ("revoked" | "kept", task)
+                    v, u, p = revoking
+                    revoking = None
+                    if msg[0] == "revoked":
+                        assigned[v].remove(u)
+                        idle.remove(p)
+                        hand(p, u)
+                else:
+                    finished(w, msg)
+            if computer is not None:
+                for rec in computer.results():
+                    finished(0, rec)
+                    active = True
+            if remaining:
+                steal()
+                if active:
+                    backoff.reset()
+                else:
+                    backoff.wait()
+    finally:
+        if computer is not None:
+            computer.close()
     for w in range(1, comm.size):
         comm.send(_DONE, dest=w, tag=_TAG_TASK)
 
 
 def _worker_loop(comm, config, host):
-    queue = deque()
+    computer = _Computer(config, comm.rank, host)
     sends = []
     backoff = _Backoff()
-    rank = comm.rank
-    while True:
-        while comm.Iprobe(source=0, tag=_TAG_TASK):
-            queue.append(comm.recv(source=0, tag=_TAG_TASK))
-        if queue:
-            u = queue.popleft()
-            if u == _DONE:
+    try:
+        while True:
+            active = False
+            done = False
+            while comm.Iprobe(source=0, tag=_TAG_TASK):
+                msg = comm.recv(source=0, tag=_TAG_TASK)
+                active = True
+                if isinstance(msg, tuple):             # ("revoke", task): give it back if not started
+                    u = msg[1]
+                    comm.send(("revoked" if computer.revoke(u) else "kept", u), dest=0, tag=_TAG_RESULT)
+                elif msg == _DONE:
+                    done = True
+                else:
+                    computer.submit(msg)
+            for rec in computer.results():
+                sends.append(comm.isend(rec, dest=0, tag=_TAG_RESULT))
+                active = True
+            if done:
                 break
-            sends.append(comm.isend(_execute(config, u, rank, host), dest=0, tag=_TAG_RESULT))
-            sends = [r for r in sends if not r.Test()]
-            backoff.reset()
-        else:
-            backoff.wait()
+            if active:
+                sends = [r for r in sends if not r.Test()]
+                backoff.reset()
+            else:
+                backoff.wait()
+    finally:
+        computer.close()
     for r in sends:
         r.wait()
 
