@@ -155,6 +155,18 @@ quantity = "critical_capacity"
     assert abs(float(ds.alpha_c.sel(P=2)) - 0.137905) < 2e-5 and bool(ds.converged.sel(P=2))
 
 
+@needs_rs
+def test_replica_engine_checks_run_before_any_work(tmp_path):
+    from hebbian.sweep import ConfigError
+    cap = RS_TINY.replace('model = "hopfield"', 'model = "dense"').replace("alpha = 0.0", "alpha = 0.01\nP = 2")
+    with pytest.raises(ConfigError, match="P must be >= 3"):
+        load_config(text=cap)
+    with pytest.raises(ConfigError, match="'replica.options'|options key 'tolerance'"):
+        load_config(text=RS_TINY, overrides=["replica.options={tolerance=1e-6}"])
+    with pytest.raises(ConfigError, match="beta must be > 0"):
+        load_config(text=RS_TINY.replace("T = [0.0, 0.5, 0.8, 1.2]", "beta = [0.0, 1.0]"))
+
+
 @needs_mc
 def test_default_figure(tmp_path):
     from hebbian.sweep._default import plot_m_vs_T

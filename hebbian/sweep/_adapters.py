@@ -210,7 +210,22 @@ class ReplicaEngine(Engine):
                                  f"(allowed: {', '.join(allowed)})")
             kind, spec = allowed[key]
             Setting(kind, spec=spec).check(f"options.{key}", value)
+        self._check_with_engine(model, p, settings)
         return p
+
+    def _check_with_engine(self, model, params, settings):
+        """The engine's own checks (model and level registered, family rules), when installed."""
+        try:
+            from replica.base import get_model
+        except ImportError:
+            return                            # validated again by the engine when the task runs
+        mdl = get_model(model, settings["level"])
+        kw = {k: v for k, v in params.items() if v is not None}
+        if settings["quantity"] == "critical_capacity":
+            kw.setdefault("beta", math.inf)
+            if "alpha" in models.FAMILIES[model][0]:
+                kw["alpha"] = 0.01            # a placeholder: alpha is the unknown
+        mdl.prepare(kw)
 
     def cost(self, model, params, settings):
         c = 10.0 if settings["level"] == "1rsb" else 1.0
