@@ -200,3 +200,27 @@ def test_numba_cache_switch_reaches_the_engines(tmp_path, monkeypatch):
     config = load_config(hash_config(tmp_path), ["run.numba_cache=false"])
     quiet_run(config, tmp_path / "n.h5")
     assert os.environ["HEBBIAN_NUMBA_CACHE"] == "0"
+
+
+def test_interrupted_in_process_run_releases_the_output(tmp_path):
+    """An exception escaping the loop (Ctrl-C in a notebook) leaves a resumable output."""
+    config = load_config(hash_config(tmp_path))
+
+    class Stop(BaseException):
+        pass
+
+    calls = []
+    original = config.engine.run
+
+    def run(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise Stop
+        return original(*args)
+
+    config.engine.run = run
+    with pytest.raises(Stop):
+        quiet_run(config, tmp_path / "i.h5")
+    config.engine.run = original
+    rep = quiet_run(config, tmp_path / "i.h5", resume=True)
+    assert rep.n_computed == 24 - 4

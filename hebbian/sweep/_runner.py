@@ -152,23 +152,27 @@ def run_sweep(config, out=None, *, resume=False, comm=None, stream=None):
         if comm is not None and order and config.run["numba_cache"]:
             _staged_warm_up(comm, config, order[0] // S, stream)
         if rank == 0:
-            ws.session_start(size, hosts, root_computes, len(order))
-            progress = Progress(config.n_tasks, len(done), sum(costs[u // S] for u in order),
-                                mode=config.run["progress"], interval=config.run["log_interval"], stream=stream)
-            t0 = time.perf_counter()
             try:
-                if comm is None:
-                    for u in order:
-                        rec = _execute(config, u, 0, host)
-                        ws.record(rec)
-                        progress.update(costs[u // S], rec["ok"])
-                else:
-                    _root_loop(comm, config, order, costs, ws, progress, root_computes, host)
+                ws.session_start(size, hosts, root_computes, len(order))
+                progress = Progress(config.n_tasks, len(done), sum(costs[u // S] for u in order),
+                                    mode=config.run["progress"], interval=config.run["log_interval"],
+                                    stream=stream)
+                t0 = time.perf_counter()
+                try:
+                    if comm is None:
+                        for u in order:
+                            rec = _execute(config, u, 0, host)
+                            ws.record(rec)
+                            progress.update(costs[u // S], rec["ok"])
+                    else:
+                        _root_loop(comm, config, order, costs, ws, progress, root_computes, host)
+                finally:
+                    progress.close()
+                elapsed = time.perf_counter() - t0
+                ws.session_end(elapsed, len(order))
+                report = ws.finish(config, elapsed, len(order), stream)
             finally:
-                progress.close()
-            elapsed = time.perf_counter() - t0
-            ws.session_end(elapsed, len(order))
-            report = ws.finish(config, elapsed, len(order), stream)
+                ws.release()
         else:
             _worker_loop(comm, config, host)
             report = None
@@ -546,16 +550,20 @@ class _Workspace:
         self.journal.append({"kind": "session", "event": "end", "time": time.time(), "elapsed": elapsed,
                              "computed": n_computed})
 
+    def release(self):
+        """Close the journal (flushing it) and drop the lock; idempotent."""
+        self.journal.close()
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
+
     def finish(self, config, elapsed, n_computed, stream):
         from ._assemble import assemble
         from ..io import save_result
         self.journal.close()
-        try:
-            records, _ = Journal.read(self.journal.path)
-            ds, failed = assemble(config, records)
-            save_result(ds, self.result_path)
-        finally:
-            os.close(self.lock_fd)
+        records, _ = Journal.read(self.journal.path)
+        ds, failed = assemble(config, records)
+        save_result(ds, self.result_path)
         rate = f", {n_computed / elapsed:.3g} tasks/s" if elapsed > 0 and n_computed else ""
         print(f"sweep: {config.n_tasks} tasks ({n_computed} computed now in {format_duration(elapsed)}{rate}); "
               f"result: {self.result_path}", file=stream, flush=True)
