@@ -224,3 +224,11 @@ def test_interrupted_in_process_run_releases_the_output(tmp_path):
     config.engine.run = original
     rep = quiet_run(config, tmp_path / "i.h5", resume=True)
     assert rep.n_computed == 24 - 4
+
+
+def test_srun_without_working_mpi_is_refused(monkeypatch):
+    pytest.importorskip("mpi4py", reason="needs mpi4py")
+    from hebbian.sweep import get_comm
+    monkeypatch.setenv("SLURM_STEP_NUM_TASKS", "4")
+    with pytest.raises(RuntimeError, match="srun started 4 tasks but MPI sees 1 rank"):
+        get_comm("auto")

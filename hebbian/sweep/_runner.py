@@ -75,21 +75,35 @@ def get_comm(mode="auto"):
     ``mode="auto"`` imports mpi4py only when a launcher (mpiexec, srun with PMI) started the
     process; ``"on"`` requires it; ``"off"`` never imports it.
     """
+    if mode not in ("auto", "on", "off"):
+        raise ValueError(f"mpi must be 'auto', 'on' or 'off', got {mode!r}")
     if mode == "off":
         return None
+    step_tasks = _int_env("SLURM_STEP_NUM_TASKS")          # set by srun for its tasks
     if mode == "auto":
-        if not any(k in os.environ for k in _LAUNCHER_ENV) and \
-                int(os.environ.get("SLURM_NTASKS", "1") or 1) <= 1:
+        if not any(k in os.environ for k in _LAUNCHER_ENV) and step_tasks <= 1:
             return None
         try:
             from mpi4py import MPI
         except ImportError:
+            if step_tasks > 1:
+                raise RuntimeError(f"srun started {step_tasks} tasks but mpi4py is not installed: they would "
+                                   f"all run the same sweep (pip install -e '.[mpi]')") from None
             return None
-    elif mode == "on":
-        from mpi4py import MPI
     else:
-        raise ValueError(f"mpi must be 'auto', 'on' or 'off', got {mode!r}")
-    return MPI.COMM_WORLD
+        from mpi4py import MPI
+    comm = MPI.COMM_WORLD
+    if comm.size == 1 and step_tasks > 1:
+        raise RuntimeError(f"srun started {step_tasks} tasks but MPI sees 1 rank in each: the launcher and "
+                           f"the MPI library do not talk (try srun --mpi=pmix or --mpi=pmi2, or mpiexec)")
+    return comm
+
+
+def _int_env(name):
+    try:
+        return int(os.environ.get(name, "0") or 0)
+    except ValueError:
+        return 0
 
 
 def run_sweep(config, out=None, *, resume=False, comm=None, stream=None):
