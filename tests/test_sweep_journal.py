@@ -55,7 +55,7 @@ WRITER = textwrap.dedent("""
     j = Journal(sys.argv[1], fsync=sys.argv[2] == "1")
     j.open()
     i = int(sys.argv[3])
-    pad = "x" * 50000                        # big records: a kill often lands inside a write
+    pad = "x" * int(sys.argv[5])             # big records: a kill often lands inside a write
     print("ready", flush=True)
     while True:
         j.append({"i": i, "pad": pad})
@@ -72,7 +72,8 @@ def test_kill_9_at_random_points_never_corrupts_earlier_records(tmp_path, fsync)
     rng = random.Random(1234 + int(fsync))
     n = 0
     for _ in range(6):
-        proc = subprocess.Popen([sys.executable, str(script), str(path), fsync, str(n), module],
+        proc = subprocess.Popen([sys.executable, str(script), str(path), fsync, str(n), module,
+                                 "50000" if fsync == "1" else "10000"],
                                 stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.0, 0.15))
