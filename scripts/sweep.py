@@ -7,6 +7,7 @@
     python scripts/sweep.py configs/smoke.toml --out out/smoke --resume      # after a crash / kill
     python scripts/sweep.py configs/smoke.toml --set montecarlo.sweeps=500 --set 'grid.T=[0.5, 1.0]'
     python scripts/sweep.py configs/smoke.toml --check        # validate and count tasks, run nothing
+    python scripts/sweep.py configs/smoke.toml --out out/smoke --partial   # results so far (job running)
 
 Exit status: 0 success, 2 invalid config or command line, 3 some tasks failed (they are NaN in
 the result, flagged in its task_error variable; --resume retries them), 1 anything else.
@@ -34,6 +35,9 @@ def main(argv=None):
     ap.add_argument("--mpi", choices=("auto", "on", "off"), default="auto",
                     help="auto: use MPI when started by mpiexec/srun (default)")
     ap.add_argument("--check", action="store_true", help="validate the config, print the grid, run nothing")
+    ap.add_argument("--partial", action="store_true",
+                    help="write what the sweep at the output finished so far to <result>.partial.h5 "
+                         "(safe while it runs), compute nothing")
     args = ap.parse_args(argv)
 
     from hebbian.sweep import ConfigError, get_comm, load_config, run_sweep
@@ -53,6 +57,12 @@ def main(argv=None):
                 print(f"{config.source}: valid; engine {config.engine_name!r}, model {config.model!r}, grid {axes}, "
                       f"{config.samples} sample(s) -> {config.n_tasks} tasks; result {result}, journal in {work}/; "
                       f"sha256 {config.sha256[:12]}")
+            return 0
+        if args.partial:
+            if rank == 0:
+                from hebbian.sweep import assemble_partial
+                path, n_done = assemble_partial(config, args.out)
+                print(f"{n_done}/{config.n_tasks} tasks done so far: {path}")
             return 0
         report = run_sweep(config, args.out, resume=args.resume, comm=comm)
     except (ConfigError, RuntimeError) as exc:

@@ -133,6 +133,7 @@ def test_failed_tasks_are_flagged_not_hidden_and_retried(tmp_path):
     assert all("asked to fail" in e for e in bad.ravel())
     assert np.isnan(ds.x.sel(fail=1.0)).all() and np.isfinite(ds.x.sel(fail=0.0)).all()
     assert (ds.task_error.sel(fail=0.0) == "").all() and ds.attrs["n_failed"] == 12
+    assert ds.attrs["n_done"] == 12 and ds.attrs["n_missing"] == 0
     rep = quiet_run(config, tmp_path / "f.h5", resume=True)
     assert rep.n_computed == 12 and rep.n_failed == 12
     # the command line says so in its exit status
@@ -157,6 +158,14 @@ def test_cli_kill_9_then_resume_gives_the_uninterrupted_result(reference, tmp_pa
     records, _ = Journal.read(tmp_path / "k.sweep" / "journal.jsonl")
     before = sum(r["kind"] == "task" for r in records)
     assert 0 < before < 24
+    # what is done so far, without computing (safe while a job runs)
+    proc = run_cli([tmp_path / "h.toml", "--out", out, "--partial"])
+    assert f"{before}/24 tasks done so far" in proc.stdout
+    part = hebbian.load_result(tmp_path / "k.partial.h5")
+    done = part.task_error.values == ""
+    assert done.sum() == before and (part.task_error.values[~done] == "not computed").all()
+    assert np.array_equal(part.x_samples.values[done], ds.x_samples.values[done])
+    assert np.isnan(part.x_samples.values[~done]).all()
     proc = run_cli([tmp_path / "h.toml", "--out", out, "--resume"])
     assert f"{before}/24 tasks already done" in proc.stderr
     assert_same_numbers(ds, hebbian.load_result(out))

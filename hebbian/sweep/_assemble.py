@@ -172,7 +172,9 @@ def assemble(config, records):
         "hosts": json.dumps(sorted({h for r in starts for h in r.get("hosts", [])})),
         "sessions": json.dumps(sessions),
         "n_tasks": config.n_tasks,
-        "n_failed": len(failed) + (config.n_tasks - len(best)),
+        "n_done": sum(r["ok"] for r in best.values()),
+        "n_failed": len(failed),
+        "n_missing": config.n_tasks - len(best),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     })
     return ds, failed

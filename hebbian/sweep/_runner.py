@@ -48,7 +48,7 @@ from ._config import ConfigError, SweepConfig, load_config
 from ._journal import Journal, atomic_write_text
 from ._progress import Progress, format_duration
 
-__all__ = ["run_sweep", "SweepReport", "get_comm"]
+__all__ = ["run_sweep", "assemble_partial", "SweepReport", "get_comm"]
 
 _TAG_TASK, _TAG_RESULT = 11, 12
 _DONE = -1
@@ -193,6 +193,36 @@ def run_sweep(config, out=None, *, resume=False, comm=None, stream=None):
         if comm is not None:
             _quiet_barrier(comm)
     return report
+
+
+def assemble_partial(config, out=None):
+    """Write what a running (or interrupted) sweep has finished so far, without computing.
+
+    Reads the journal (safe while the sweep appends to it) and writes
+    ``<result>.partial.h5``; tasks not finished yet are NaN with ``task_error = "not
+    computed"``. The config must be the sweep's (hash checked).
+
+    Returns
+    -------
+    path : Path
+    n_done : int
+        Tasks with a result.
+    """
+    from ..io import save_result
+    from ._assemble import assemble
+    result_path, work = (Path(p) for p in config.paths(out))
+    try:
+        saved = json.loads((work / "config.json").read_text())
+    except FileNotFoundError:
+        raise RuntimeError(f"no sweep at {str(work)!r} (no config.json)") from None
+    if saved.get("sha256") != config.sha256:
+        raise ConfigError(f"the config is not the one of the sweep at {str(work)!r} "
+                          f"({_diff(saved.get('normalized', {}), config.normalized)})")
+    records, _ = Journal.read(work / "journal.jsonl")
+    ds, _ = assemble(config, records)
+    path = result_path.with_name(result_path.stem + ".partial" + result_path.suffix)
+    save_result(ds, path)
+    return path, int((ds["task_error"].values == "").sum())
 
 
 # --------------------------------------------------------------------------- one task
