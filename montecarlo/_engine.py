@@ -409,3 +409,23 @@ def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_ev
         swap_tries=swap_try.reshape(n_nets, C, R, -1)[..., : T - 1],
         swap_accepts=swap_acc.reshape(n_nets, C, R, -1)[..., : T - 1],
     )
+
+
+def delta_energies(model, spins):
+    """The kernels' energy changes ``dE[b, i]`` of flipping spin i of configuration b.
+
+    spins : int8 (B, N) configurations of ``model.nets[0]``. Evaluates the very code the
+    samplers use (exact or Plefka field), for tests and diagnostics.
+    """
+    spins = np.ascontiguousarray(spins, dtype=np.int8)
+    B, N = spins.shape
+    S, PS, _ = initial_overlaps(model, spins[None])
+    out = np.empty((B, N))
+    v = model.v[:1]
+    if model.fam == 0:
+        _kernels.pair_deltas(model.n, v, model.dself, model.scale, spins, S, out)
+    elif model.fam == 1:
+        _kernels.table_deltas(model.n, v, model.tab, spins, S, out)
+    else:
+        _kernels.general_deltas(model.n, model.P, model.mode, v, model.Q, model.scale, spins, S, PS, out)
+    return out

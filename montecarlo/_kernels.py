@@ -111,22 +111,34 @@ def uniforms(rng, out):
 
 # ============================================================================ family: pair
 @njit(inline="always")
-def _pair_attempt(rule, i, u, m, net, beta, n, K, v, dself, scale, xi, track, spins, S, Sxi, e_inc, n_acc):
+def _pair_delta(i, m, net, n, v, dself, scale, spins, S):
     si = np.int64(spins[m, i])
     acc = 0
     for p in range(n):
         acc += v[net, i, p] * S[m, p]
-    dE = 2.0 * scale[net] * (si * acc - dself[net, i])
+    return 2.0 * scale[net] * (si * acc - dself[net, i])
+
+
+@njit(inline="always")
+def _flip(i, m, net, n, K, v, xi, track, spins, S, Sxi, e_inc, n_acc, dE):
+    """Accepted flip of spin i of member m: spins, overlaps S (and Sxi), counters."""
+    si = np.int64(spins[m, i])
+    spins[m, i] = -si
+    d = -2 * si
+    for p in range(n):
+        S[m, p] += d * v[net, i, p]
+    if track:
+        for k in range(K):
+            Sxi[m, k] += d * xi[net, i, k]
+    e_inc[m] += dE
+    n_acc[m] += 1
+
+
+@njit(inline="always")
+def _pair_attempt(rule, i, u, m, net, beta, n, K, v, dself, scale, xi, track, spins, S, Sxi, e_inc, n_acc):
+    dE = _pair_delta(i, m, net, n, v, dself, scale, spins, S)
     if _accept(rule, beta, dE, u):
-        spins[m, i] = -si
-        d = -2 * si
-        for p in range(n):
-            S[m, p] += d * v[net, i, p]
-        if track:
-            for k in range(K):
-                Sxi[m, k] += d * xi[net, i, k]
-        e_inc[m] += dE
-        n_acc[m] += 1
+        _flip(i, m, net, n, K, v, xi, track, spins, S, Sxi, e_inc, n_acc, dE)
 
 
 @njit(**_OPTS)
@@ -188,23 +200,20 @@ def pair_block(b, B, rule, order, N, n, K, v, dself, scale, ecst, xi, track,
 
 # ============================================================================ family: table
 @njit(inline="always")
-def _table_attempt(rule, i, u, m, net, beta, n, K, off, v, tab, xi, track, spins, S, Sxi, e_inc, n_acc):
+def _table_delta(i, m, net, n, off, v, tab, spins, S):
     si = np.int64(spins[m, i])
     acc = 0.0
     for p in range(n):
         x = v[net, i, p] * si
         acc += x * tab[net, S[m, p] - x + off]
-    dE = 2.0 * acc
+    return 2.0 * acc
+
+
+@njit(inline="always")
+def _table_attempt(rule, i, u, m, net, beta, n, K, off, v, tab, xi, track, spins, S, Sxi, e_inc, n_acc):
+    dE = _table_delta(i, m, net, n, off, v, tab, spins, S)
     if _accept(rule, beta, dE, u):
-        spins[m, i] = -si
-        d = -2 * si
-        for p in range(n):
-            S[m, p] += d * v[net, i, p]
-        if track:
-            for k in range(K):
-                Sxi[m, k] += d * xi[net, i, k]
-        e_inc[m] += dE
-        n_acc[m] += 1
+        _flip(i, m, net, n, K, v, xi, track, spins, S, Sxi, e_inc, n_acc, dE)
 
 
 @njit(**_OPTS)
@@ -282,8 +291,7 @@ def _esp(pw, e, k):
 
 
 @njit(inline="always")
-def _general_attempt(rule, i, u, m, net, beta, n, K, P, mode, v, Q, scale, xi, track,
-                     spins, S, PS, Sxi, e_inc, n_acc, pw, e):
+def _general_delta(i, m, net, n, P, mode, v, Q, scale, spins, S, PS, pw, e):
     si = np.int64(spins[m, i])
     top = P - 1 if mode == 0 else 2
     tot = 0.0
@@ -316,24 +324,24 @@ def _general_attempt(rule, i, u, m, net, beta, n, K, P, mode, v, Q, scale, xi, t
                 gm2 = ek
                 ek = g
         tot += vip * ek
-    dE = -scale[net] * tot if mode == 2 else 2.0 * scale[net] * si * tot
+    return -scale[net] * tot if mode == 2 else 2.0 * scale[net] * si * tot
+
+
+@njit(inline="always")
+def _general_attempt(rule, i, u, m, net, beta, n, K, P, mode, v, Q, scale, xi, track,
+                     spins, S, PS, Sxi, e_inc, n_acc, pw, e):
+    dE = _general_delta(i, m, net, n, P, mode, v, Q, scale, spins, S, PS, pw, e)
     if _accept(rule, beta, dE, u):
-        spins[m, i] = -si
-        d = -2 * si
+        si = np.int64(spins[m, i])
         for p in range(n):
             vip = np.int64(v[net, i, p])
             if vip != 0:
-                S[m, p] += d * vip
                 x = vip * si
                 xj = x
                 for k in range(PS.shape[2]):
                     xj *= x * x
                     PS[m, p, k] -= 2 * xj
-        if track:
-            for k in range(K):
-                Sxi[m, k] += d * xi[net, i, k]
-        e_inc[m] += dE
-        n_acc[m] += 1
+        _flip(i, m, net, n, K, v, xi, track, spins, S, Sxi, e_inc, n_acc, dE)
 
 
 @njit(**_OPTS)
@@ -459,3 +467,30 @@ def _checkpoint(tt, sample, u0, u1, m0, N, n, K, R, T, ebuf, S, Sxi, track, spin
                     q_out[(u * n_pairs + pair) * T + t, sample] = acc * invN
                 pair += 1
     return sample + 1
+
+
+# ============================================================================ field checks
+@njit(**_OPTS)
+def pair_deltas(n, v, dself, scale, spins, S, out):
+    """``out[m, i]``: the kernel's energy change of flipping spin i of member m (net 0)."""
+    for m in range(spins.shape[0]):
+        for i in range(spins.shape[1]):
+            out[m, i] = _pair_delta(i, m, 0, n, v, dself, scale, spins, S)
+
+
+@njit(**_OPTS)
+def table_deltas(n, v, tab, spins, S, out):
+    """As :func:`pair_deltas` for the table family."""
+    for m in range(spins.shape[0]):
+        for i in range(spins.shape[1]):
+            out[m, i] = _table_delta(i, m, 0, n, spins.shape[1] - 1, v, tab, spins, S)
+
+
+@njit(**_OPTS)
+def general_deltas(n, P, mode, v, Q, scale, spins, S, PS, out):
+    """As :func:`pair_deltas` for the general family (exact, Plefka or all-tuple field)."""
+    pw = np.zeros(P + 1)
+    e = np.zeros(P + 1)
+    for m in range(spins.shape[0]):
+        for i in range(spins.shape[1]):
+            out[m, i] = _general_delta(i, m, 0, n, P, mode, v, Q, scale, spins, S, PS, pw, e)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._stats import Estimate, estimate
+from ._stats import Estimate, estimate, warn_unreliable
 
 _AXES = ("network", "chain", "replica", "beta")
 
@@ -110,19 +110,34 @@ class Run:
             return np.moveaxis(x, 2, 1)                         # (nets, T, C, samples, pairs)
         raise ValueError(f"name must be one of 'm', 'energy', 'q', 'n', got {name!r}")
 
-    def estimate(self, name, warn=True):
+    def estimate(self, name, warn=True, _stacklevel=2):
         """:class:`Estimate` of an observable: mean over chains, replicas and samples (and the
         disorder average over networks), with autocorrelation-aware errors.
 
-        For several networks the mean is the average of the per-network means and the error is
-        their standard deviation over sqrt(n_networks) (disorder plus thermal noise); tau is the
-        mean of the per-network values and ``reliable`` requires every network to be reliable.
-        Arrays have shape ``(T,) + component shape`` for parallel tempering, else the component
-        shape (``(K,)`` for m, ``()`` for energy, ``(n_pairs,)`` for q).
+        Parameters
+        ----------
+        name : {"m", "energy", "q", "n"}
+        warn : bool
+            Emit :class:`ShortRunWarning` when the estimate is not reliable (some chain shorter
+            than 50 tau, or chains that disagree).
+
+        Returns
+        -------
+        Estimate
+            Arrays of shape ``(T,) + component shape`` for parallel tempering, else the component
+            shape (``(K,)`` for m and n, ``()`` for energy, ``(n_pairs,)`` for q). For several
+            networks the mean is the average of the per-network means and the error their
+            standard deviation over sqrt(n_networks) (disorder plus thermal noise); tau is the
+            mean of the per-network values and ``reliable`` needs every network reliable.
         """
-        key = (name, warn)
-        if key in self._estimates:
-            return self._estimates[key]
+        est = self._estimate(name)
+        if warn and not est.reliable:
+            warn_unreliable(est, name, stacklevel=_stacklevel)
+        return est
+
+    def _estimate(self, name):
+        if name in self._estimates:
+            return self._estimates[name]
         x = self._chains(name)
         if x.shape[3] < 2:
             raise ValueError(f"{name!r} has {x.shape[3]} sample(s) per chain: at least 2 are needed "
@@ -143,29 +158,24 @@ class Run:
         if not self._keep[3]:
             out = {f: v[0] for f, v in out.items()}
         est = Estimate(**out, n_chains=int(x.shape[2]), n_samples=int(x.shape[3]), reliable=reliable)
-        if warn and not reliable:
-            # re-run one estimate with warnings on, to say why
-            bad = next(e for row in per for e in row if not e.reliable)
-            a, t = next((a, t) for a in range(nn) for t in range(T) if per[a][t] is bad)
-            estimate(x[a, t], warn=True, name=name)
-        self._estimates[key] = est
+        self._estimates[name] = est
         return est
 
     def mean(self, name):
         """Estimate of an observable ('m', 'energy', 'q', 'n'); see :meth:`estimate`."""
-        return self.estimate(name).mean
+        return self.estimate(name, _stacklevel=3).mean
 
     def error(self, name):
         """One-standard-deviation error of :meth:`mean`, for correlated samples."""
-        return self.estimate(name).error
+        return self.estimate(name, _stacklevel=3).error
 
     def tau(self, name):
         """Integrated autocorrelation time in samples (multiply by ``every`` for sweeps)."""
-        return self.estimate(name).tau
+        return self.estimate(name, _stacklevel=3).tau
 
     def ess(self, name):
         """Effective sample size (all chains together)."""
-        return self.estimate(name).ess
+        return self.estimate(name, _stacklevel=3).ess
 
     def __repr__(self):
         return (f"Run(family={self.family!r}, dims={self.dims}, samples={self._out.energy.shape[4]}, "

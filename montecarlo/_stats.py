@@ -24,7 +24,7 @@ __all__ = ["Estimate", "ShortRunWarning", "estimate", "integrated_time", "binnin
 WINDOW_C = 5.0
 MIN_LENGTH_IN_TAU = 50.0
 RHAT_MAX = 1.1
-MIN_BLOCKS = 32
+MIN_BLOCKS = 100
 
 
 class ShortRunWarning(UserWarning):
@@ -46,7 +46,7 @@ class Estimate:
         Effective sample size, ``n_chains * n_samples / tau``.
     error_binning : ndarray of float64
         Error from a binning analysis (blocks of 2^k samples, the largest size leaving at least
-        32 blocks): an independent check of ``error``.
+        100 blocks): an independent check of ``error``.
     rhat : ndarray of float64
         Gelman-Rubin potential scale reduction (NaN with one chain).
     n_chains, n_samples : int
@@ -70,9 +70,10 @@ def _fft_autocov(y):
     """Autocovariance along axis 1 of y (chains, n, ...) with its mean removed, lags 0..n-1."""
     n = y.shape[1]
     nfft = 1 << int(2 * n - 1).bit_length()
-    f = np.fft.rfft(y, n=nfft, axis=1)
-    acov = np.fft.irfft(f * np.conj(f), n=nfft, axis=1)[:, :n]
-    return acov / n
+    yt = np.moveaxis(y, 1, -1)                      # FFT along a contiguous last axis
+    f = np.fft.rfft(np.ascontiguousarray(yt), n=nfft, axis=-1)
+    acov = np.fft.irfft(f * np.conj(f), n=nfft, axis=-1)[..., :n]
+    return np.moveaxis(acov, -1, 1) / n
 
 
 def integrated_time(x, c=WINDOW_C):
@@ -179,14 +180,21 @@ def estimate(x, *, warn=True, name="observable"):
         mixed = np.ones(mean.shape, dtype=bool)
     long_enough = n >= MIN_LENGTH_IN_TAU * tau
     reliable = bool(np.all(long_enough) and np.all(mixed))
+    est = Estimate(mean=mean, error=err, tau=tau, ess=C * n / tau, error_binning=err_bin, rhat=rhat,
+                   n_chains=C, n_samples=n, reliable=reliable)
     if warn and not reliable:
-        reasons = []
-        if not np.all(long_enough):
-            reasons.append(f"{n} samples per chain < {MIN_LENGTH_IN_TAU:g} tau = "
-                           f"{MIN_LENGTH_IN_TAU * float(np.max(tau)):.3g}")
-        if not np.all(mixed):
-            reasons.append(f"chains disagree (R-hat = {float(np.max(rhat)):.3g} > {RHAT_MAX})")
-        warnings.warn(f"unreliable estimate of {name}: " + "; ".join(reasons) +
-                      " -- run longer (or thin less)", ShortRunWarning, stacklevel=3)
-    return Estimate(mean=mean, error=err, tau=tau, ess=C * n / tau, error_binning=err_bin, rhat=rhat,
-                    n_chains=C, n_samples=n, reliable=reliable)
+        warn_unreliable(est, name, stacklevel=3)
+    return est
+
+
+def warn_unreliable(est, name, stacklevel=2):
+    """Emit :class:`ShortRunWarning` saying why an estimate is unreliable."""
+    reasons = []
+    tau_max = float(np.max(est.tau))
+    if est.n_samples < MIN_LENGTH_IN_TAU * tau_max:
+        reasons.append(f"{est.n_samples} samples per chain < {MIN_LENGTH_IN_TAU:g} tau = "
+                       f"{MIN_LENGTH_IN_TAU * tau_max:.3g}")
+    if est.n_chains >= 2 and np.nanmax(est.rhat) > RHAT_MAX:
+        reasons.append(f"chains disagree (R-hat = {float(np.nanmax(est.rhat)):.3g} > {RHAT_MAX})")
+    warnings.warn(f"unreliable estimate of {name}: " + "; ".join(reasons or ["see Estimate"]) +
+                  " -- run longer (or thin less)", ShortRunWarning, stacklevel=stacklevel + 1)
