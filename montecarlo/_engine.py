@@ -10,7 +10,6 @@ import math
 import numbers
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 
 import numba
@@ -24,6 +23,9 @@ RULES = {"glauber": 0, "metropolis": 1}
 ORDERS = {"random": 0, "sequential": 1}
 FIELDS = ("exact", "plefka")
 FAMILY_NAMES = ("pair", "table", "general")
+
+# the pair kernel sums fields in int32: networks with n N max|v|^2 beyond this go to the general one
+PAIR_INT32_LIMIT = 2 ** 31
 
 # stream keys: SeedSequence(seed, spawn_key=base + key)
 _KEY_CHAIN, _KEY_INIT, _KEY_SWAP = 0, 1, 2
@@ -44,7 +46,9 @@ class Model:
     v: np.ndarray
     dself: np.ndarray
     tab: np.ndarray
+    tscale: np.ndarray
     etab: np.ndarray
+    escale: np.ndarray
     ecst: np.ndarray
     Q: np.ndarray
     scale: np.ndarray
@@ -86,32 +90,30 @@ def prepare(nets, field_="exact"):
     if field_ == "plefka" and allt:
         raise ValueError("field='plefka' approximates the distinct-tuple field; with tuples='all' the "
                          "exact field already depends on the overlaps only: use field='exact'")
-    v = np.stack([x.stored_site_major for x in nets])                   # (nets, N, n)
+    v = np.ascontiguousarray(np.stack([x.stored_site_major for x in nets]))      # (nets, N, n)
+    vmax = int(np.abs(v).max())
     binary = bool(np.all(np.abs(v) == 1))
     scale = np.array([x.scale for x in nets], dtype=np.float64)
     n_nets = len(nets)
-    empty2f = np.zeros((n_nets, 1))
-    dself = np.zeros((n_nets, 1), dtype=np.int64)
-    tab, etab = empty2f, empty2f
+    dummy_f, dummy_i = np.zeros((n_nets, 1)), np.zeros((n_nets, 1), dtype=np.int64)
+    dself, tab, etab, tscale, escale = dummy_i, dummy_f, dummy_f, scale, scale
     ecst = np.zeros(n_nets, dtype=np.int64)
     Q = np.zeros((n_nets, 1, 1), dtype=np.int64)
     mode = 0
-    if P == 2:
+    if P == 2 and n * N * vmax * vmax < PAIR_INT32_LIMIT:
         fam = 0
         v2 = v.astype(np.int64) ** 2
         dself = v2.sum(axis=2)                                          # (nets, N)
         if not allt:
             ecst = v2.sum(axis=(1, 2))
-    elif binary and field_ == "exact":
+    elif P >= 3 and binary and field_ == "exact":
         fam = 1
-        tab = np.stack([_field_table(N, P, allt) * s for s in scale])
-        etab = np.stack([_energy_table(N, P, allt) * s for s in scale])
+        tab, tscale, etab, escale = _tables(N, P, allt, n, scale)
     else:
         fam = 2
-        mode = 1 if field_ == "plefka" else (2 if allt else 0)
-        vmax = int(np.abs(v).max())
+        mode = 1 if field_ == "plefka" and P >= 3 else (2 if allt else 0)
         top_odd = P if P % 2 else P - 1
-        if N * vmax ** top_odd >= 2 ** 62:
+        if N * vmax ** max(top_odd, 1) >= 2 ** 62 or N * vmax ** P >= 2 ** 62:
             raise ValueError(f"the power sums of this network (N = {N}, max |pattern entry| = {vmax}, "
                              f"P = {P}) overflow int64: no exact sampler for it")
         vv = v.astype(np.int64)
@@ -127,15 +129,14 @@ def prepare(nets, field_="exact"):
     else:
         xi = np.zeros((n_nets, 1, 1), dtype=np.int8)
     if learn:
-        M = ref.M
-        cls = np.arange(n, dtype=np.int64) // (M if ref.rule == "unsupervised" else 1)
+        cls = np.arange(n, dtype=np.int64) // (ref.M if ref.rule == "unsupervised" else 1)
         # n_mu = (1/(M r (1+rho) N)) sum_i etabar_i s_i with etabar the class sum (hebbian.Network)
         nfac = np.array([1.0 / (x.M * x.r * (1.0 + x.rho) * x.N) for x in nets])
     else:
         cls = np.zeros(1, dtype=np.int64)
         nfac = np.zeros(n_nets)
-    return Model(nets=nets, fam=fam, mode=mode, P=P, N=N, n=n, K=K, v=np.ascontiguousarray(v), dself=dself,
-                 tab=tab, etab=etab, ecst=ecst, Q=Q, scale=scale, xi=xi, track=track, cls=cls, nfac=nfac,
+    return Model(nets=nets, fam=fam, mode=mode, P=P, N=N, n=n, K=K, v=v, dself=dself, tab=tab, tscale=tscale,
+                 etab=etab, escale=escale, ecst=ecst, Q=Q, scale=scale, xi=xi, track=track, cls=cls, nfac=nfac,
                  learn=learn)
 
 
@@ -157,32 +158,46 @@ def _esp_pm1_column(n, k):
     return out
 
 
-def _field_table(N, P, allt):
-    """tab[T + N - 1], T = -(N-1)..N-1: e_(P-1) of N - 1 entries +-1 with sum T (distinct), or
-    ((T+1)^P - (T-1)^P) / (2 P!) (all tuples). Entries of the wrong parity are unused (0)."""
-    tab = np.zeros(2 * N - 1)
+@lru_cache(maxsize=32)
+def _integer_tables(N, P, allt):
+    """Exact integer tables (Python ints) of the field and the energy of +-1 patterns.
+
+    Distinct tuples: ``tab[T + N + 1] = e_(P-1)`` of N - 1 entries with sum T (two zeros of
+    padding at each end: the kernels read ``T = S_p +- 1`` for every |S_p| <= N) and
+    ``etab[S + N] = e_P`` of N entries with sum S. All tuples: ``((T+1)^P - (T-1)^P)/2`` and
+    ``S^P`` (to be multiplied by scale / P!). Entries of the wrong parity are never used (0).
+    """
     n = N - 1
+    tab, etab = [0] * (2 * N + 3), [0] * (2 * N + 1)
     if allt:
         for T in range(-n, n + 1):
-            tab[T + n] = float(Fraction((T + 1) ** P - (T - 1) ** P, 2 * math.factorial(P)))
-        return tab
-    col = _esp_pm1_column(n, P - 1)
-    for a in range(n + 1):
-        tab[2 * a - n + n] = float(col[a])
-    return tab
-
-
-def _energy_table(N, P, allt):
-    """etab[S + N], S = -N..N: e_P of N entries +-1 with sum S (distinct), or S^P / P! (all)."""
-    tab = np.zeros(2 * N + 1)
-    if allt:
+            tab[T + N + 1] = ((T + 1) ** P - (T - 1) ** P) // 2
         for S in range(-N, N + 1):
-            tab[S + N] = float(Fraction(S ** P, math.factorial(P)))
-        return tab
-    col = _esp_pm1_column(N, P)
-    for a in range(N + 1):
-        tab[2 * a - N + N] = float(col[a])
-    return tab
+            etab[S + N] = S ** P
+        return tab, etab
+    for a, val in enumerate(_esp_pm1_column(n, P - 1)):
+        tab[2 * a + 2] = val                              # T = 2a - n, index T + N + 1
+    for a, val in enumerate(_esp_pm1_column(N, P)):
+        etab[2 * a] = val                                 # S = 2a - N, index S + N
+    return tab, etab
+
+
+def _tables(N, P, allt, n, scale):
+    """Field and energy tables: int64 with the scale outside when every sum of the kernels fits
+    (``4 n max|entry| < 2^62``), else float64 with the scale folded in.
+    Returns tab, tscale, etab, escale."""
+    tab, etab = _integer_tables(N, P, allt)
+    factor = 1.0 / math.factorial(P) if allt else 1.0
+    s = scale * factor
+    if 4 * n * max(max(map(abs, tab)), max(map(abs, etab))) < 2 ** 62:
+        t = np.array(tab, dtype=np.int64)
+        e = np.array(etab, dtype=np.int64)
+        return (np.ascontiguousarray(np.broadcast_to(t, (len(scale), t.size))), s,
+                np.ascontiguousarray(np.broadcast_to(e, (len(scale), e.size))), s)
+    t = np.array([float(x) for x in tab])
+    e = np.array([float(x) for x in etab])
+    return (np.ascontiguousarray(np.outer(s, t)), np.ones_like(s), np.ascontiguousarray(np.outer(s, e)),
+            np.ones_like(s))
 
 
 # ============================================================================ state and seeds
@@ -249,7 +264,8 @@ def fresh_state(layout, seed, model, init):
     """Seeded streams and initial spins for a layout (n_nets, C, R, T, N).
 
     ``init`` is None (random spins from each member's own init stream), "pattern" (archetype 0
-    of each network) or an int8 array broadcastable to the layout.
+    of each network, blank entries of diluted archetypes drawn from the init stream) or an int8
+    array broadcastable to the layout.
     """
     n_nets, C, R, T, N = layout
     ss = seed_sequence(seed)
@@ -266,8 +282,17 @@ def fresh_state(layout, seed, model, init):
                         g = np.random.default_rng(_child(ss, (_KEY_INIT, a, c, r, t)))
                         spins[a, c, r, t] = 2 * g.integers(0, 2, size=N, dtype=np.int8) - 1
     if isinstance(init, str):
+        # archetype 0 of each network; its blank entries (diluted patterns) from the init streams
         for a, net in enumerate(model.nets):
-            spins[a] = net.xi[0]
+            blank = net.xi[0] == 0
+            for c in range(C):
+                for r in range(R):
+                    for t in range(T):
+                        x = net.xi[0].copy()
+                        if blank.any():
+                            g = np.random.default_rng(_child(ss, (_KEY_INIT, a, c, r, t)))
+                            x[blank] = 2 * g.integers(0, 2, size=int(blank.sum()), dtype=np.int8) - 1
+                        spins[a, c, r, t] = x
     elif init is not None:
         spins[...] = init
     temp_of = np.broadcast_to(np.arange(T, dtype=np.int64), (n_nets, C, R, T)).copy()
@@ -331,12 +356,20 @@ def _pool(threads):
     return _POOL
 
 
-def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None):
-    """Advance ``state`` in place by ``sweeps`` sweeps; return the measurements.
+@dataclass
+class Call:
+    """One kernel call: the kernel, its arguments after (block index, block size), the outputs."""
 
-    Blocks of units run on up to ``numba.get_num_threads()`` Python threads (the kernels release
-    the GIL); each member owns its stream, so the result does not depend on the threads.
-    """
+    kernel: object
+    args: tuple
+    block: int
+    n_blocks: int
+    arrays: dict
+
+
+def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None,
+                 threads=1):
+    """Kernel arrays for advancing ``state`` by ``sweeps`` sweeps (no work done yet)."""
     n_nets, C, R, T, N = state.spins.shape
     K = model.K
     n_units = n_nets * C
@@ -367,47 +400,66 @@ def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_ev
     swap_try = np.zeros((n_units * R, max(T - 1, 1)), dtype=np.int64)
     swap_acc = np.zeros_like(swap_try)
     betas = np.ascontiguousarray(betas, dtype=np.float64)
-    threads = max(1, numba.get_num_threads()) if _jit.PARALLEL else 1
     if block is None:
         block = min(4, max(1, n_units // threads))
     n_blocks = -(-n_units // block)
+    n_mem = n_units * R * T
+    work = (np.zeros((2, n_mem), dtype=np.int64), np.zeros((3, n_mem)))      # no allocation in kernels
     common = (spins, S) + ((PS,) if model.fam == 2 else ()) + (
         Sxi, rng, e_inc, n_acc, unit_net, mem_at, temp_of, betas,
         swap_rng, swap_try, swap_acc, int(swap_every), int(sweeps), int(state.sweeps), int(burn_in), int(every),
-        model.cls, model.nfac, model.learn, R, T, m_out, e_out, q_out, n_out)
+        model.cls, model.nfac, model.learn, R, T, m_out, e_out, q_out, n_out) + work
     head = (int(rule), int(order), N, model.n, K)
     if model.fam == 0:
         kernel = _kernels.pair_block
         args = head + (model.v, model.dself, model.scale, model.ecst, model.xi, model.track) + common
     elif model.fam == 1:
         kernel = _kernels.table_block
-        args = head + (model.v, model.tab, model.etab, model.xi, model.track) + common
+        args = head + (model.v, model.tab, model.tscale, model.etab, model.escale, model.xi, model.track) + common + (
+            np.zeros((n_mem, model.n), dtype=model.tab.dtype), np.zeros(n_mem, dtype=model.tab.dtype))
     else:
         kernel = _kernels.general_block
-        args = head + (model.P, model.mode, model.v, model.Q, model.scale, model.xi, model.track) + common
-    if n_blocks == 1 or threads == 1:
-        for b in range(n_blocks):
-            kernel(b, block, *args)
+        args = head + (model.P, model.mode, model.v, model.Q, model.scale, model.xi, model.track) + common + (
+            np.zeros((n_blocks, model.P + 1)), np.zeros((n_blocks, model.P + 1)))
+    arrays = dict(spins=spins, rng=rng, swap_rng=swap_rng, temp_of=temp_of, e_inc=e_inc, n_acc=n_acc,
+                  m_out=m_out, e_out=e_out, q_out=q_out, n_out=n_out, swap_try=swap_try, swap_acc=swap_acc,
+                  n_samples=n_samples, n_pairs=n_pairs)
+    return Call(kernel=kernel, args=args, block=block, n_blocks=n_blocks, arrays=arrays)
+
+
+def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None):
+    """Advance ``state`` in place by ``sweeps`` sweeps; return the measurements.
+
+    Blocks of units run on up to ``numba.get_num_threads()`` Python threads (the kernels release
+    the GIL); each member owns its stream, so the result does not depend on the threads.
+    """
+    n_nets, C, R, T, N = state.spins.shape
+    threads = max(1, numba.get_num_threads()) if _jit.PARALLEL else 1
+    call = prepare_call(model, state, betas=betas, rule=rule, order=order, sweeps=sweeps, burn_in=burn_in,
+                        every=every, swap_every=swap_every, block=block, threads=threads)
+    if call.n_blocks == 1 or threads == 1:
+        for b in range(call.n_blocks):
+            call.kernel(b, call.block, *call.args)
     else:
-        futures = [_pool(threads).submit(kernel, b, block, *args) for b in range(n_blocks)]
+        futures = [_pool(threads).submit(call.kernel, b, call.block, *call.args) for b in range(call.n_blocks)]
         for f in futures:
             f.result()
-    state.spins = spins.reshape(n_nets, C, R, T, N)
-    state.rng = rng.reshape(n_nets, C, R, T, 4)
-    state.swap_rng = swap_rng.reshape(n_nets, C, R, 4)
-    state.temp_of = temp_of.reshape(n_nets, C, R, T)
-    state.energy_incremental = e_inc.reshape(n_nets, C, R, T)
+    a = call.arrays
+    state.spins = a["spins"].reshape(n_nets, C, R, T, N)
+    state.rng = a["rng"].reshape(n_nets, C, R, T, 4)
+    state.swap_rng = a["swap_rng"].reshape(n_nets, C, R, 4)
+    state.temp_of = a["temp_of"].reshape(n_nets, C, R, T)
+    state.energy_incremental = a["e_inc"].reshape(n_nets, C, R, T)
     state.sweeps += int(sweeps)
-    shp = (n_nets, C, R, T, n_samples)
-    q = q_out.reshape(n_nets, C, n_pairs, T, n_samples)
+    shp = (n_nets, C, R, T, a["n_samples"])
     return Output(
-        m=m_out.reshape(shp + (K,)),
-        energy=e_out.reshape(shp),
-        q=q,
-        n=n_out.reshape(shp + (K,)) if model.learn else None,
-        accepted=n_acc.reshape(n_nets, C, R, T),
-        swap_tries=swap_try.reshape(n_nets, C, R, -1)[..., : T - 1],
-        swap_accepts=swap_acc.reshape(n_nets, C, R, -1)[..., : T - 1],
+        m=a["m_out"].reshape(shp + (model.K,)),
+        energy=a["e_out"].reshape(shp),
+        q=a["q_out"].reshape(n_nets, C, a["n_pairs"], T, a["n_samples"]),
+        n=a["n_out"].reshape(shp + (model.K,)) if model.learn else None,
+        accepted=a["n_acc"].reshape(n_nets, C, R, T),
+        swap_tries=a["swap_try"].reshape(n_nets, C, R, -1)[..., : T - 1],
+        swap_accepts=a["swap_acc"].reshape(n_nets, C, R, -1)[..., : T - 1],
     )
 
 
@@ -425,7 +477,9 @@ def delta_energies(model, spins):
     if model.fam == 0:
         _kernels.pair_deltas(model.n, v, model.dself, model.scale, spins, S, out)
     elif model.fam == 1:
-        _kernels.table_deltas(model.n, v, model.tab, spins, S, out)
+        _kernels.table_deltas(model.n, v, model.tab, model.tscale, spins, S,
+                              np.zeros((B, model.n), dtype=model.tab.dtype), np.zeros(B, dtype=model.tab.dtype), out)
     else:
-        _kernels.general_deltas(model.n, model.P, model.mode, v, model.Q, model.scale, spins, S, PS, out)
+        _kernels.general_deltas(model.n, model.P, model.mode, v, model.Q, model.scale, spins, S, PS,
+                                np.zeros((1, model.P + 1)), np.zeros((1, model.P + 1)), out)
     return out

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["CACHE", "FASTMATH", "PARALLEL", "kernel_options"]
+__all__ = ["CACHE", "FASTMATH", "PARALLEL", "kernel_options", "helper_options"]
 
 
 def _env_flag(name, default):
@@ -48,3 +48,9 @@ def kernel_options(**extra):
     opts = dict(cache=CACHE, fastmath=FASTMATH, nogil=True, error_model="numpy", boundscheck=False)
     opts.update(extra)
     return opts
+
+
+def helper_options():
+    """``numba.njit`` options of helpers called only from other kernels: no CPython or C
+    wrapper is generated for them (less to compile); they inherit the kernels' flags."""
+    return kernel_options(no_cpython_wrapper=True, no_cfunc_wrapper=True)

@@ -98,7 +98,7 @@ def simulate(net, beta, sweeps, *, seed=None, init=None, rule="glauber", order="
         ``init`` is a State.
     init : None, "random", "pattern", array of +-1 or State
         Initial spins: random (default, from each chain's own stream), archetype ``xi[0]`` of
-        each network, an array of shape (N,) or broadcastable to ``dims + (N,)``, or the
+        each network ("pattern"; blank entries of diluted archetypes are drawn at random), an array of shape (N,) or broadcastable to ``dims + (N,)``, or the
         ``state`` of a previous run to continue it bit-identically (its streams and sweep
         count are used; ``seed`` is ignored).
     rule : {"glauber", "metropolis"}
