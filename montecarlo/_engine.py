@@ -1,7 +1,8 @@
 """Python side of the samplers: networks -> kernel arrays, seeding, state, dispatch.
 
-Nothing here loops over sites or attempts: it validates, allocates, seeds and calls
-:func:`montecarlo._kernels.run_block` / ``run_parallel`` once per call.
+Nothing here loops over sites or attempts: it prepares the kernel arrays of the networks,
+seeds the streams, allocates every array the kernels write (they allocate nothing) and calls
+the kernel of the network's family once per block of chains (:func:`execute`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ ORDERS = {"random": 0, "sequential": 1}
 FIELDS = ("exact", "plefka")
 FAMILY_NAMES = ("pair", "table", "general")
 
-# the pair kernel sums fields in int32: networks with n N max|v|^2 beyond this go to the general one
-PAIR_INT32_LIMIT = 2 ** 31
+# per-core cache size below which chains are not interleaved (see prepare_call)
+L2_BYTES = 256 * 1024
 
 # stream keys: SeedSequence(seed, spawn_key=base + key)
 _KEY_CHAIN, _KEY_INIT, _KEY_SWAP = 0, 1, 2
@@ -100,7 +101,7 @@ def prepare(nets, field_="exact"):
     ecst = np.zeros(n_nets, dtype=np.int64)
     Q = np.zeros((n_nets, 1, 1), dtype=np.int64)
     mode = 0
-    if P == 2 and n * N * vmax * vmax < PAIR_INT32_LIMIT:
+    if P == 2:
         fam = 0
         v2 = v.astype(np.int64) ** 2
         dself = v2.sum(axis=2)                                          # (nets, N)
@@ -111,9 +112,8 @@ def prepare(nets, field_="exact"):
         tab, tscale, etab, escale = _tables(N, P, allt, n, scale)
     else:
         fam = 2
-        mode = 1 if field_ == "plefka" and P >= 3 else (2 if allt else 0)
-        top_odd = P if P % 2 else P - 1
-        if N * vmax ** max(top_odd, 1) >= 2 ** 62 or N * vmax ** P >= 2 ** 62:
+        mode = 1 if field_ == "plefka" else (2 if allt else 0)
+        if N * vmax ** P >= 2 ** 62:                                   # every power sum fits int64
             raise ValueError(f"the power sums of this network (N = {N}, max |pattern entry| = {vmax}, "
                              f"P = {P}) overflow int64: no exact sampler for it")
         vv = v.astype(np.int64)
@@ -401,7 +401,10 @@ def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, sw
     swap_acc = np.zeros_like(swap_try)
     betas = np.ascontiguousarray(betas, dtype=np.float64)
     if block is None:
-        block = min(4, max(1, n_units // threads))
+        # interleaving chains in one thread pays when an attempt waits for memory (patterns
+        # beyond L2); otherwise one unit per block keeps the tight single-chain loop
+        big = model.v[0].nbytes > L2_BYTES
+        block = min(8, max(1, n_units // threads)) if big else 1
     n_blocks = -(-n_units // block)
     n_mem = n_units * R * T
     work = (np.zeros((2, n_mem), dtype=np.int64), np.zeros((3, n_mem)))      # no allocation in kernels
