@@ -406,7 +406,6 @@ def _esp(pw, e, w, k):
 def _general_delta(i, m, net, n, P, mode, v, Q, scale, spins, S, PS, pw, e, w):
     """Energy change of flipping spin i of member m (general family; see the module notes)."""
     si = np.int64(spins[m, i])
-    top = P - 1 if mode == 0 else 2
     tot = 0.0
     for p in range(n):
         vip = np.int64(v[net, i, p])
@@ -418,24 +417,44 @@ def _general_delta(i, m, net, n, P, mode, v, Q, scale, spins, S, PS, pw, e, w):
             tot += (p1 - 2.0 * x) ** P - p1 ** P
             continue
         # power sums of the other N - 1 entries of v^p o s
-        xj = x
-        pw[w, 1] = np.float64(S[m, p] - x)
-        for j in range(2, top + 1):
-            xj *= x
-            if j % 2 == 1:
-                pw[w, j] = np.float64(PS[m, p, (j - 3) // 2] - xj)
-            else:
-                pw[w, j] = np.float64(Q[net, p, j // 2] - xj)
-        if mode == 0:
-            ek = _esp(pw, e, w, P - 1)
-        else:
-            # Plefka: k g_k = g_(k-1) p_1 - g_(k-2) p_2 (Newton's identities without p_j, j >= 3)
+        p1 = np.float64(S[m, p] - x)
+        x2 = x * x
+        p2 = np.float64(Q[net, p, 1] - x2)
+        if mode == 1 or P == 3:
+            # Plefka (any P), or exact for P = 3: k g_k = g_(k-1) p_1 - g_(k-2) p_2
             gm2 = 1.0
-            ek = pw[w, 1]
+            ek = p1
             for k in range(2, P):
-                g = (ek * pw[w, 1] - gm2 * pw[w, 2]) / k
+                g = (ek * p1 - gm2 * p2) / k
                 gm2 = ek
                 ek = g
+        elif P == 4:
+            p3 = np.float64(PS[m, p, 0] - x2 * x)
+            ek = (p1 * (p1 * p1 - 3.0 * p2) + 2.0 * p3) / 6.0
+        elif P == 5:
+            p3 = np.float64(PS[m, p, 0] - x2 * x)
+            p4 = np.float64(Q[net, p, 2] - x2 * x2)
+            ek = (p1 * p1 * (p1 * p1 - 6.0 * p2) + 3.0 * p2 * p2 + 8.0 * p1 * p3 - 6.0 * p4) / 24.0
+        else:
+            # Newton's identities in the work arrays (e_k of the closed forms above for P <= 5)
+            pw[w, 1] = p1
+            xj = x
+            for j in range(2, P):
+                xj *= x
+                if j % 2 == 1:
+                    pw[w, j] = np.float64(PS[m, p, (j - 3) // 2] - xj)
+                else:
+                    pw[w, j] = np.float64(Q[net, p, j // 2] - xj)
+            e[w, 0] = 1.0
+            for c in range(1, P):
+                acc = 0.0
+                for j in range(1, c + 1):
+                    if j % 2 == 1:
+                        acc += e[w, c - j] * pw[w, j]
+                    else:
+                        acc -= e[w, c - j] * pw[w, j]
+                e[w, c] = acc / c
+            ek = e[w, P - 1]
         tot += vip * ek
     return -scale[net] * tot if mode == 2 else 2.0 * scale[net] * si * tot
 
