@@ -388,15 +388,15 @@ def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, sw
     rng = np.ascontiguousarray(state.rng.reshape(-1, 4))
     swap_rng = np.ascontiguousarray(state.swap_rng.reshape(n_units * R, 4))
     e_inc = np.ascontiguousarray(state.energy_incremental.reshape(-1), dtype=np.float64)
-    n_acc = np.zeros(n_units * R * T, dtype=np.int64)
+    n_acc = np.zeros(spins.shape[0], dtype=np.int64)
     unit_net = np.repeat(np.arange(n_nets, dtype=np.int64), C)
     n_samples = max(0, (sweeps - burn_in) // every)
     n_pairs = R * (R - 1) // 2
-    n_slots = n_units * R * T
-    m_out = np.zeros((n_slots, n_samples, K))
-    e_out = np.zeros((n_slots, n_samples))
+    n_mem = n_units * R * T                       # members = temperature slots
+    m_out = np.zeros((n_mem, n_samples, K))
+    e_out = np.zeros((n_mem, n_samples))
     q_out = np.zeros((n_units * n_pairs * T, n_samples))
-    n_out = np.zeros((n_slots, n_samples, K)) if model.learn else np.zeros((1, 1, 1))
+    n_out = np.zeros((n_mem, n_samples, K)) if model.learn else np.zeros((1, 1, 1))
     swap_try = np.zeros((n_units * R, max(T - 1, 1)), dtype=np.int64)
     swap_acc = np.zeros_like(swap_try)
     betas = np.ascontiguousarray(betas, dtype=np.float64)
@@ -406,7 +406,6 @@ def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, sw
         big = model.v[0].nbytes > L2_BYTES
         block = min(8, max(1, n_units // threads)) if big else 1
     n_blocks = -(-n_units // block)
-    n_mem = n_units * R * T
     work = (np.zeros((2, n_mem), dtype=np.int64), np.zeros((3, n_mem)))      # no allocation in kernels
     common = (spins, S) + ((PS,) if model.fam == 2 else ()) + (
         Sxi, rng, e_inc, n_acc, unit_net, mem_at, temp_of, betas,

@@ -16,8 +16,7 @@ from ._run import Run
 
 
 # ============================================================================ validation
-def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, field, seed, init,
-              n_temps, need_samples=True):
+def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, field, seed, init, n_temps):
     """Validate the common arguments (before any work); return the prepared pieces."""
     nets, single = _engine.as_networks(net)
     sweeps = _checks.integer("sweeps", sweeps, min=1)
@@ -25,7 +24,7 @@ def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, fie
         burn_in = sweeps // 10
     burn_in = _checks.integer("burn_in", burn_in, min=0, max=sweeps - 1)
     every = _checks.integer("every", every, min=1)
-    if need_samples and (sweeps - burn_in) // every < 1:
+    if (sweeps - burn_in) // every < 1:
         raise ValueError(f"every must be <= sweeps - burn_in = {sweeps - burn_in} so that at least one sample "
                          f"is taken, got every = {every}")
     replicas = _checks.integer("replicas", replicas, min=1)
@@ -42,9 +41,6 @@ def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, fie
         init_arr = None
     elif init is None or (isinstance(init, str) and init in ("random", "pattern")):
         init_arr = None if init in (None, "random") else "pattern"
-        if seed is None:
-            raise ValueError("seed must be given (a non-negative integer or a SeedSequence): every run "
-                             "takes explicit randomness; only init=<State> continues without a seed")
     else:
         if isinstance(init, str):
             raise ValueError(f"init must be 'random', 'pattern', an array of +-1 spins or a State, got {init!r}")
@@ -59,10 +55,10 @@ def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, fie
         full = b.reshape(tuple(n if keep else 1 for n, keep in
                                zip(layout[:4], (not single, chains > 1, replicas > 1, n_temps > 1))) + (N,))
         init_arr = np.broadcast_to(full, layout).astype(np.int8)
+    if not isinstance(init, State):
         if seed is None:
             raise ValueError("seed must be given (a non-negative integer or a SeedSequence): every run "
                              "takes explicit randomness; only init=<State> continues without a seed")
-    if seed is not None and not isinstance(init, State):
         _engine.seed_sequence(seed)
     model = _engine.prepare(nets, field)
     return nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr
@@ -289,6 +285,8 @@ def disorder_average(family, N, samples, beta, sweeps, *, seed, init="pattern", 
         ``run.error(name)`` the standard error over networks (disorder and thermal noise).
     """
     samples = _checks.integer("samples", samples, min=1)
+    _checks.real("beta", beta, lo=0.0, allow_inf=True)          # fail before drawing networks
+    _checks.integer("sweeps", sweeps, min=1)
     ss = _engine.seed_sequence(seed)
     sim_keys = {"rule", "order", "burn_in", "every", "replicas", "chains", "field"}
     sim = {k: kwargs.pop(k) for k in list(kwargs) if k in sim_keys}

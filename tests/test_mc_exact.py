@@ -64,14 +64,14 @@ def chi2_pvalue(net, beta, run, use_energy=True):
     return stats.chi2.sf(chi2, keep.sum() - 1)
 
 
-def _network(kind, P, rng, tuples="distinct"):
+def _network(kind, P, rng, tuples="distinct", n=N, K=3, M=3, r=0.6):
     if kind == "binary":
-        return Network(patterns.binary(3, N, rng), P, tuples=tuples)
+        return Network(patterns.binary(K, n, rng), P, tuples=tuples)
     if kind == "diluted":
-        return Network(patterns.diluted(3, N, 0.3, rng), P, tuples=tuples)
-    xi = patterns.binary(2, N, rng)
-    eta = patterns.examples(xi, 3, 0.6, rng)
-    return Network.from_examples(eta, P, kind, r=0.6, archetypes=xi, tuples=tuples)
+        return Network(patterns.diluted(K, n, 0.3, rng), P, tuples=tuples)
+    xi = patterns.binary(K, n, rng)
+    eta = patterns.examples(xi, M, r, rng)
+    return Network.from_examples(eta, P, kind, r=r, archetypes=xi, tuples=tuples)
 
 
 def _check(net, beta, rule, order, seed, sweeps=1500, field="exact"):
@@ -131,14 +131,7 @@ def test_plefka_field_is_exact_for_P3():
 def test_energies_and_overlaps_are_exact_after_long_runs(kind, P):
     """Measured energies equal Network.energy/N of the final spins; the energy accumulated from
     the accepted energy changes equals the energy recomputed from scratch."""
-    rng = np.random.default_rng(600 + P)
-    xi = patterns.binary(4, 300, rng)
-    if kind == "binary":
-        net = Network(xi, P)
-    elif kind == "diluted":
-        net = Network(patterns.diluted(4, 300, 0.4, rng), P)
-    else:
-        net = Network.from_examples(patterns.examples(xi, 5, 0.4, rng), P, kind, r=0.4, archetypes=xi)
+    net = _network(kind, P, np.random.default_rng(600 + P), n=300, K=4, M=5, r=0.4)
     run = simulate(net, 1.3, 400, seed=2, chains=2, burn_in=0, every=400)
     for c in range(2):
         s = run.state.spins[0, c, 0, 0]
@@ -155,14 +148,7 @@ def test_energies_and_overlaps_are_exact_after_long_runs(kind, P):
 def test_zero_temperature_descends_to_a_local_minimum(kind, P):
     """beta = inf: the energy never increases and the final state is stable to every flip
     (dE >= 0 for all sites; flips with dE == 0 are rejected)."""
-    rng = np.random.default_rng(700 + P)
-    xi = patterns.binary(3, 60, rng)
-    if kind == "binary":
-        net = Network(xi, P)
-    elif kind == "diluted":
-        net = Network(patterns.diluted(3, 60, 0.3, rng), P)
-    else:
-        net = Network.from_examples(patterns.examples(xi, 4, 0.5, rng), P, kind, r=0.5, archetypes=xi)
+    net = _network(kind, P, np.random.default_rng(700 + P), n=60, M=4, r=0.5)
     run = simulate(net, float("inf"), 60, seed=4, chains=3, burn_in=0, every=1)
     assert np.all(np.diff(run.energy, axis=-1) <= 1e-12)
     for c in range(3):
