@@ -50,8 +50,8 @@ class MonteCarloEngine(Engine):
         "energy": Observable("energy per spin"),
         "q": Observable("overlap between two replicas (needs replicas >= 2)"),
         "tau_m": Observable("integrated autocorrelation time of m, in sweeps", error=False),
-        "reliable": Observable("every estimate passed the run-length and chain checks", error=False,
-                               dtype="bool"),
+        "reliable": Observable("the estimates (m, energy and those requested) passed the engine's "
+                               "run-length and chain checks", error=False, dtype="bool"),
         "acceptance": Observable("fraction of accepted flips", error=False),
         "K": Observable("number of archetypes of the drawn network", error=False),
     }
@@ -130,6 +130,9 @@ class MonteCarloEngine(Engine):
             elif name == "K":
                 out[name] = float(net.K)
         if "reliable" in observables:
+            for name in ("m", "energy"):         # never vacuous: m and energy are always checked
+                if name not in observables:
+                    reliable &= bool(run.estimate(name, warn=False).reliable)
             out["reliable"] = reliable
         return out
 
