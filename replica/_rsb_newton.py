@@ -25,7 +25,8 @@ class NewtonResult:
                 f"residual={self.residual:.2e}, message={self.message!r})")
 
 
-def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step=1e-12):
+def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step=1e-12, max_step=None,
+           xtol=1e-11, noise_tol=1e-7):
     """Solve ``fun(x) = 0`` by damped Newton from ``x0`` staying where ``in_domain(x)``.
 
     Parameters
@@ -35,6 +36,13 @@ def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step
     in_domain : callable, ndarray (k,) -> bool
     tol : float
         Convergence when ``max |fun(x)| < tol``.
+    max_step : callable (x, dx) -> float, optional
+        Largest allowed fraction of the Newton step ``dx`` at ``x`` (a trust region, so that
+        a continuation does not jump to another branch).
+    xtol, noise_tol : float
+        Also converged when a full Newton step changes every component by less than
+        ``xtol (|x| + 1e-8)`` while ``max |fun| < noise_tol`` (residuals limited by the
+        quadrature noise, e.g. an equation divided by a small quantity).
 
     Returns
     -------
@@ -69,9 +77,10 @@ def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step
             dx = np.linalg.lstsq(J, -F, rcond=None)[0]
         if not np.all(np.isfinite(dx)):
             return NewtonResult(x, False, "singular Jacobian", it, norm)
-        lam = 1.0
+        lam = 1.0 if max_step is None else min(1.0, float(max_step(x, dx)))
+        full = lam == 1.0
         f2 = float(F @ F)
-        for _ in range(50):
+        for _ in range(30):
             xn = x + lam * dx
             if in_domain(xn):
                 try:
@@ -81,9 +90,16 @@ def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step
                 if Fn is not None and np.all(np.isfinite(Fn)) and float(Fn @ Fn) <= (1.0 - 1e-4 * lam) * f2:
                     break
             lam *= 0.5
+            full = False
         else:
+            if norm < noise_tol and np.all(np.abs(dx) <= 1e3 * xtol * (np.abs(x) + 1e-8)):
+                return NewtonResult(x, True, "converged (residual at the noise level)", it, norm)
             return NewtonResult(x, False, f"line search failed (stuck at max|R| = {norm:.3e})", it, norm)
+        small = full and lam == 1.0 and np.all(np.abs(dx) <= xtol * (np.abs(x) + 1e-8))
         x, F = xn, Fn
+        if small and float(np.max(np.abs(F))) < noise_tol:
+            return NewtonResult(x, True, "converged (step below xtol, residual at the noise level)", it,
+                                float(np.max(np.abs(F))))
     norm = float(np.max(np.abs(F)))
     if norm < tol:
         return NewtonResult(x, True, "converged", maxiter, norm)
