@@ -1,0 +1,572 @@
+"""Generic batched solver of replica saddle-point equations.
+
+Everything here works on B points at once for any :class:`replica.base.Model`:
+
+* :func:`iterate` -- damped fixed-point iteration with per-point adaptive damping and
+  convergence masks, then batched Newton polishing (finite-difference Jacobians of the n
+  variables, ``np.linalg.solve`` on stacks, backtracking line search), then damped iteration
+  again for points Newton could not improve (slow, near-critical points). Every point ends
+  with ``converged``, a reason, ``iterations``, ``nfev`` and ``residual``: never a silent NaN.
+* :func:`reduced_hessian_eig` -- smallest eigenvalue of the Hessian of ``f`` in the
+  condensed variables after eliminating the others (Schur complement), by finite differences
+  of the model's analytic gradient (or of ``f``).
+* :func:`search` -- all branches from the model's initial guesses, deduplicated, named by the
+  model, analysed (free energy, observables, stability, replicon, admissibility), and the
+  thermodynamic state chosen as the lowest free energy among converged, locally stable,
+  admissible solutions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Options", "iterate", "reduced_hessian_eig", "search", "residual_norm"]
+
+# reason codes of iterate()
+_RUNNING, _CONVERGED, _BAD_START, _NONFINITE, _MAXITER = 0, 1, 2, 3, 4
+_REASONS = {
+    _CONVERGED: "converged",
+    _BAD_START: "initial guess outside the physical domain",
+    _NONFINITE: "the update map gave non-finite values",
+    _MAXITER: "not converged within the iteration budget",
+}
+
+
+@dataclass
+class Options:
+    """Solver settings.
+
+    tol : float
+        Convergence when ``residual_norm <= tol``.
+    maxiter : int
+        Total iteration budget per point (fixed point + Newton).
+    damping : float in (0, 1]
+        Initial damping of the fixed-point iteration (adapted per point).
+    fixed_point_iter : int
+        Fixed-point iterations before Newton starts (Newton starts earlier for a point whose
+        residual is below ``newton_switch``).
+    newton_iter : int
+        Newton iterations.
+    newton_switch : float
+    """
+
+    tol: float = 1e-10
+    maxiter: int = 1000
+    damping: float = 1.0
+    fixed_point_iter: int = 40
+    newton_iter: int = 30
+    newton_switch: float = 1e-3
+
+    def __post_init__(self):
+        if not (isinstance(self.tol, (int, float)) and 0 < self.tol < 1):
+            raise ValueError(f"tol must be in (0, 1), got {self.tol!r}")
+        if not (isinstance(self.maxiter, (int, np.integer)) and self.maxiter >= 1):
+            raise ValueError(f"maxiter must be an integer >= 1, got {self.maxiter!r}")
+        if not (isinstance(self.damping, (int, float)) and 0 < self.damping <= 1):
+            raise ValueError(f"damping must be in (0, 1], got {self.damping!r}")
+
+
+@dataclass
+class IterResult:
+    """Per-point outcome of :func:`iterate` (arrays of length B)."""
+
+    x: np.ndarray
+    fx: np.ndarray
+    residual: np.ndarray
+    status: np.ndarray
+    iterations: np.ndarray
+    nfev: np.ndarray
+
+    @property
+    def converged(self):
+        return self.status == _CONVERGED
+
+    def reasons(self):
+        """ndarray of str: the reason of each point's status."""
+        out = np.empty(self.status.shape, dtype=object)
+        for code, text in _REASONS.items():
+            out[self.status == code] = text
+        return out
+
+
+def residual_norm(x, fx):
+    """``max_i |F(x)_i - x_i| / (1 + |x_i|)`` per point, NaN-safe (NaN -> inf)."""
+    r = np.max(np.abs(fx - x) / (1.0 + np.abs(x)), axis=-1)
+    return np.where(np.isfinite(r), r, np.inf)
+
+
+def _evaluate(model, x, p, quad):
+    """Update map and validity (finite and in the domain) at x."""
+    with np.errstate(all="ignore"):
+        dom = model.in_domain(x, p)
+        fx = np.full_like(x, np.nan)
+        if dom.any():
+            if dom.all():
+                fx = model.update(x, p, quad)
+            else:
+                fx[dom] = model.update(x[dom], p.take(dom), quad)
+    ok = dom & np.all(np.isfinite(fx), axis=-1)
+    return fx, ok
+
+
+def iterate(model, p, quad, x0, opts=None):
+    """Solve ``x = F(x)`` at B points from the initial points x0.
+
+    Parameters
+    ----------
+    model : Model
+    p : Batch
+        B points.
+    quad : quadrature object
+    x0 : ndarray of float64, shape (B, n)
+    opts : Options, optional
+
+    Returns
+    -------
+    IterResult
+    """
+    opts = opts or Options()
+    x = np.array(x0, dtype=float, copy=True)
+    B = x.shape[0]
+    fx, ok = _evaluate(model, x, p, quad)
+    nfev = np.ones(B, dtype=np.int64)
+    res = residual_norm(x, fx)
+    status = np.where(ok, _RUNNING, _BAD_START)
+    status[ok & (res <= opts.tol)] = _CONVERGED
+    iters = np.zeros(B, dtype=np.int64)
+    eta = np.full(B, float(opts.damping))
+
+    def fixed_point(max_steps, only_large):
+        for _ in range(max_steps):
+            act = (status == _RUNNING) & (iters < opts.maxiter)
+            if only_large:
+                act &= res > opts.newton_switch
+            idx = np.flatnonzero(act)
+            if idx.size == 0:
+                return
+            xa, fa = x[idx], fx[idx]
+            trial = xa + eta[idx, None] * (fa - xa)
+            ft, okt = _evaluate(model, trial, p.take(idx), quad)
+            nfev[idx] += 1
+            iters[idx] += 1
+            rt = residual_norm(trial, ft)
+            # the fixed-point map is the physical dynamics (it flows to locally stable
+            # solutions; its residual may grow on the way, e.g. past a ghost fixed point):
+            # accept every valid step; only a step out of the domain halves the damping
+            accept = okt
+            eta[idx[~accept]] *= 0.5
+            a = idx[accept]
+            x[a], fx[a], res[a] = trial[accept], ft[accept], rt[accept]
+            status[a[res[a] <= opts.tol]] = _CONVERGED
+            # a point whose damping collapsed cannot move any more
+            dead = idx[~accept & (eta[idx] < 1e-8)]
+            status[dead[status[dead] == _RUNNING]] = _NONFINITE
+
+    def newton(max_steps):
+        stalled = np.zeros(B, dtype=bool)
+        for _ in range(max_steps):
+            idx = np.flatnonzero((status == _RUNNING) & ~stalled & (iters < opts.maxiter))
+            if idx.size == 0:
+                return stalled
+            pa = p.take(idx)
+            xa, fa = x[idx], fx[idx]
+            J, nf = _jacobian(model, xa, fa, pa, quad)
+            nfev[idx] += nf
+            iters[idx] += 1
+            R = fa - xa
+            dx = _solve_stack(J, -R)
+            bad = ~np.all(np.isfinite(dx), axis=-1)
+            todo = ~bad
+            t = 1.0
+            new_x, new_f, new_r = xa.copy(), fa.copy(), res[idx].copy()
+            moved = np.zeros(idx.size, dtype=bool)
+            for _ls in range(10):
+                j = np.flatnonzero(todo)
+                if j.size == 0:
+                    break
+                trial = xa[j] + t * dx[j]
+                ft, okt = _evaluate(model, trial, pa.take(j), quad)
+                nfev[idx[j]] += 1
+                rt = residual_norm(trial, ft)
+                # non-monotone: the full step may raise the residual (near-singular
+                # Jacobians near critical lines need it); shorter steps must decrease it
+                bound = 100.0 * res[idx[j]] if t == 1.0 else (1.0 - 1e-4 * t) * res[idx[j]]
+                good = okt & (rt < bound)
+                g = j[good]
+                new_x[g], new_f[g], new_r[g] = trial[good], ft[good], rt[good]
+                moved[g] = True
+                todo[g] = False
+                t *= 0.5
+            x[idx], fx[idx], res[idx] = new_x, new_f, new_r
+            stalled[idx[~moved]] = True
+            conv = idx[res[idx] <= opts.tol]
+            status[conv] = _CONVERGED
+        return stalled
+
+    # rounds: damped iteration to the neighbourhood of a solution, Newton to polish; points
+    # Newton cannot improve (ghost of a fold, no root nearby) keep following the
+    # fixed-point flow, which passes the ghost slowly, and try Newton again
+    while True:
+        fixed_point(opts.fixed_point_iter, only_large=True)
+        newton(opts.newton_iter)
+        if not np.any((status == _RUNNING) & (iters < opts.maxiter)):
+            break
+        fixed_point(2 * opts.fixed_point_iter, only_large=False)
+    status[status == _RUNNING] = _MAXITER
+    return IterResult(x=x, fx=fx, residual=res, status=status, iterations=iters, nfev=nfev)
+
+
+def _jacobian(model, x, fx, p, quad):
+    """Forward-difference Jacobian of R(x) = F(x) - x, shape (B, n, n); backward where forward leaves the domain."""
+    B, n = x.shape
+    h = 1e-7 * (1.0 + np.abs(x))
+    X = np.repeat(x[None], n, axis=0)                      # (n, B, n)
+    for j in range(n):
+        X[j, :, j] += h[:, j]
+    tiled = p.take(np.tile(np.arange(B), n))
+    flat = X.reshape(n * B, n)
+    with np.errstate(all="ignore"):
+        dom = model.in_domain(flat, tiled).reshape(n, B)
+    sign = np.ones((n, B))
+    for j in range(n):
+        back = ~dom[j]
+        if back.any():
+            X[j, back, j] -= 2.0 * h[back, j]
+            sign[j, back] = -1.0
+    F, ok = _evaluate(model, X.reshape(n * B, n), tiled, quad)
+    F = F.reshape(n, B, n)
+    J = (F - fx[None]) / (sign * h.T)[:, :, None]          # J[j, b, i] = dF_i / dx_j
+    J = np.transpose(J, (1, 2, 0)) - np.eye(n)[None]       # (B, i, j)
+    return J, n
+
+
+def _solve_stack(J, rhs):
+    """Solve J dx = rhs for stacks; least squares where J is singular."""
+    with np.errstate(all="ignore"):
+        finite = np.all(np.isfinite(J), axis=(-2, -1))
+        out = np.full(rhs.shape, np.nan)
+        if not finite.any():
+            return out
+        Jf, rf = J[finite], rhs[finite]
+        try:
+            sol = np.linalg.solve(Jf, rf[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            sol = (np.linalg.pinv(Jf) @ rf[..., None])[..., 0]
+        out[finite] = sol
+    return out
+
+
+# ---------------------------------------------------------------------- stability
+def reduced_hessian_eig(model, x, p, quad):
+    """Local stability value of solutions x: > 0 is locally stable.
+
+    With H the Hessian of f, split into the condensed variables c (f is minimised along
+    them) and the eliminated ones e (q, r, ...: a saddle, the q's being maximised in the
+    n -> 0 sense), stability requires
+
+    1. the inertia of H_ee to be the physical one: no eigenvalue of the wrong sign, i.e.
+       the ``model.maximised(p)`` smallest ones <= 0 and the others >= 0 (zero eigenvalues,
+       flat directions, are tolerated). Otherwise the solution sits on a wrong sheet of the
+       inner saddle (e.g. the AGS retrieval solution between the fold and the glass, or the
+       paramagnet below T_g) and the value returned is minus the modulus of the offending
+       eigenvalue;
+    2. the Schur complement ``S = H_cc - H_ce H_ee^+ H_ec`` (the Hessian of f(c) with the
+       other variables at their saddle) to be positive definite; the value returned is its
+       smallest eigenvalue, after division by ``model.condensed_scale`` when the model has
+       one (a direction whose scale vanishes counts as stable with value 1).
+
+    By Haynsworth's inertia additivity this is "H has exactly ``maximised`` negative
+    eigenvalues and they all lie in the eliminated block". H is a central finite-difference
+    Jacobian of the model's gradient when it has one (step 1e-5 (1 + |x|)), else central
+    second differences of f (step 1e-4 (1 + |x|)); a stencil that would cross a variable's
+    lower bound is moved inside. Eigenvalues with ``|lambda| <= 1e-6 (1 + max |H|)`` count as
+    zero (the resolution of the finite differences, one-sided at a boundary such as q = 0).
+
+    Returns
+    -------
+    ndarray, shape (B,) (``+inf`` when the model has no condensed variables)
+    """
+    names = list(model.variables(p))
+    cond = [names.index(v) for v in model.condensed(p)]
+    B, n = x.shape
+    if not cond or B == 0:
+        return np.full(B, np.inf)
+    H = _hessian(model, x, p, quad)
+    H = 0.5 * (H + np.swapaxes(H, -1, -2))
+    elim = [j for j in range(n) if j not in cond]
+    out = np.full(B, np.nan)
+    fin = np.all(np.isfinite(H), axis=(-2, -1))
+    if not fin.any():
+        return out
+    Hcc = H[:, cond][:, :, cond]
+    offending = np.zeros(B)
+    if elim:
+        Hce = H[:, cond][:, :, elim]
+        Hee = H[:, elim][:, :, elim]
+        zero = 1e-6 * (1.0 + np.max(np.abs(np.where(np.isfinite(H), H, 0.0)), axis=(-2, -1)))
+        lam = np.zeros((B, len(elim)))
+        lam[fin] = np.linalg.eigvalsh(Hee[fin])
+        n_max = np.broadcast_to(np.asarray(model.maximised(p), dtype=np.int64), (B,))
+        k = np.arange(len(elim))[None, :]
+        should_be_neg = k < n_max[:, None]
+        wrong = (should_be_neg & (lam > zero[:, None])) | (~should_be_neg & (lam < -zero[:, None]))
+        offending = np.where(wrong.any(axis=1), -np.max(np.where(wrong, np.abs(lam), 0.0), axis=1), 0.0)
+        with np.errstate(all="ignore"):
+            S = Hcc - Hce @ np.linalg.pinv(Hee, rcond=1e-10, hermitian=True) @ np.swapaxes(Hce, -1, -2)
+    else:
+        S = Hcc
+    scale = model.condensed_scale(x, p)
+    if scale is not None:
+        sc = np.broadcast_to(np.asarray(scale, dtype=float).reshape(B, -1), (B, len(cond)))
+        flat = ~(sc > 1e-12)
+        d = np.sqrt(np.where(flat, 1.0, sc))
+        S = S / d[:, :, None] / d[:, None, :]
+        S = np.where(flat[:, :, None] | flat[:, None, :], 0.0, S)
+        S = S + np.where(flat, 1.0, 0.0)[:, :, None] * np.eye(len(cond))[None]
+    ok = fin & np.all(np.isfinite(S), axis=(-2, -1))
+    if ok.any():
+        out[ok] = np.linalg.eigvalsh(S[ok])[:, 0]
+    out = np.where(offending < 0, offending, out)
+    return np.where(fin, out, np.nan)
+
+
+def _hessian(model, x, p, quad):
+    B, n = x.shape
+    lb = np.asarray(model.lower_bounds(p), dtype=float)
+    with np.errstate(all="ignore"):
+        g0 = model.gradient(x[:1], p.take(np.arange(1)), quad)
+    if g0 is not None:
+        h = 1e-5 * (1.0 + np.abs(x))
+        lo_ok = (x - h) >= lb[None, :]
+        X = np.concatenate([x + h[:, j, None] * np.eye(n)[j] for j in range(n)]
+                           + [np.where(lo_ok[:, j, None], x - h[:, j, None] * np.eye(n)[j], x) for j in range(n)])
+        tiled = p.take(np.tile(np.arange(B), 2 * n))
+        with np.errstate(all="ignore"):
+            G = model.gradient(X, tiled, quad).reshape(2, n, B, n)
+        width = np.where(lo_ok, 2.0 * h, h).T                   # (n, B)
+        H = (G[0] - G[1]) / width[:, :, None]                   # H[j, b, i] = d g_i / d x_j
+        return np.transpose(H, (1, 0, 2))
+    h = 1e-4 * (1.0 + np.abs(x))
+    c = np.where(x - 2 * h < lb[None, :], x + 2 * h, x)         # centre moved inside the domain
+    pts, keys = [c], []
+    for j in range(n):
+        for k in range(j, n):
+            for sj, sk in ((1, 1), (1, -1), (-1, 1), (-1, -1)) if j != k else ((1, 0), (-1, 0)):
+                d = np.zeros((B, n))
+                d[:, j] += sj * h[:, j]
+                if j != k:
+                    d[:, k] += sk * h[:, k]
+                pts.append(c + d)
+                keys.append((j, k, sj, sk))
+    X = np.concatenate(pts)
+    tiled = p.take(np.tile(np.arange(B), len(pts)))
+    with np.errstate(all="ignore"):
+        F = model.free_energy(X, tiled, quad).reshape(len(pts), B)
+    f0 = F[0]
+    H = np.zeros((B, n, n))
+    vals = {key: F[i + 1] for i, key in enumerate(keys)}
+    for j in range(n):
+        H[:, j, j] = (vals[(j, j, 1, 0)] - 2 * f0 + vals[(j, j, -1, 0)]) / h[:, j] ** 2
+        for k in range(j + 1, n):
+            v = (vals[(j, k, 1, 1)] - vals[(j, k, 1, -1)] - vals[(j, k, -1, 1)] + vals[(j, k, -1, -1)])
+            H[:, j, k] = H[:, k, j] = v / (4 * h[:, j] * h[:, k])
+    return H
+
+
+# ---------------------------------------------------------------------- branch search
+def analyse(model, x, p, quad):
+    """Free energy, observables, stability, replicon and admissibility of solutions x.
+
+    Returns
+    -------
+    dict with ``free_energy``, ``obs`` (dict), ``hessian``, ``stability``, ``at``,
+    ``admissible`` and ``admissible_reason``.
+    """
+    with np.errstate(all="ignore"):
+        f = model.free_energy(x, p, quad)
+        obs = model.observables(x, p, quad)
+        heig = reduced_hessian_eig(model, x, p, quad)
+        stab = model.stability(x, p, quad, heig)
+        at = model.replicon(x, p, quad)
+        adm, why = model.admissible(x, p, quad, obs)
+    return {"free_energy": f, "obs": obs, "hessian": heig, "stability": stab, "at": at,
+            "admissible": np.asarray(adm, dtype=bool), "admissible_reason": why}
+
+
+def search(model, p, quad, opts=None):
+    """All branches at B points and the thermodynamic state.
+
+    Returns
+    -------
+    branches : dict name -> dict of per-point arrays (keys: ``x``, ``found``, ``free_energy``,
+        ``obs``, ``stability``, ``at``, ``admissible``, ``iterations``, ``nfev``,
+        ``residual``, ``message``), in the order first found.
+    chosen : dict with ``branch`` (ndarray of object, "" where none), ``message``,
+        ``converged``.
+    variables : tuple of str
+    """
+    opts = opts or Options()
+    B = p.size
+    names = tuple(model.variables(p))
+    n = len(names)
+    runs = []
+    for start, x0 in model.guesses(p):
+        x0 = np.broadcast_to(np.asarray(x0, dtype=float), (B, n))
+        it = iterate(model, p, quad, x0, opts)
+        label = np.full(B, "", dtype=object)
+        c = it.converged
+        if c.any():
+            label[c] = np.asarray(model.classify(it.x[c], p.take(c)), dtype=object)
+        runs.append((start, it, label))
+
+    # deduplicate: the same solution (same class, close x) reached from several starts is
+    # kept once, the copy with the smallest residual
+    keep = [r[1].converged.copy() for r in runs]
+    for g in range(len(runs)):
+        for h in range(g):
+            same = keep[g] & keep[h] & (runs[g][2] == runs[h][2])
+            if same.any():
+                xg, xh = runs[g][1].x, runs[h][1].x
+                close = same & (np.max(np.abs(xg - xh) / (1.0 + np.abs(xh)), axis=-1) <= model.same_tol)
+                g_better = runs[g][1].residual < runs[h][1].residual
+                keep[h] &= ~(close & g_better)
+                keep[g] &= ~(close & ~g_better)
+
+    # name: class label, "#2", "#3" for further distinct solutions of one class at a point
+    counts = {}
+    final = []
+    for g, (start, it, label) in enumerate(runs):
+        name = np.full(B, "", dtype=object)
+        for lab in np.unique(label[keep[g]]):
+            mask = keep[g] & (label == lab)
+            cnt = counts.setdefault(lab, np.zeros(B, dtype=np.int64))
+            cnt[mask] += 1
+            name[mask] = np.where(cnt[mask] == 1, lab, [f"{lab}#{k}" for k in cnt[mask]])
+        final.append(name)
+
+    branch_names = []
+    for name in final:
+        for nm in name[name != ""]:
+            if nm not in branch_names:
+                branch_names.append(nm)
+
+    # analyse every kept solution once (per start), then scatter into branch records
+    analysed = []
+    for g, (start, it, label) in enumerate(runs):
+        k = keep[g]
+        analysed.append(analyse(model, it.x[k], p.take(k), quad) if k.any() else None)
+
+    branches = {}
+    for bn in branch_names:
+        rec = _empty_branch(B, n)
+        for g, (start, it, label) in enumerate(runs):
+            mask = final[g] == bn
+            if not mask.any():
+                continue
+            k = np.flatnonzero(keep[g])
+            sel = mask[k]                                  # rows of the analysed arrays
+            pts = k[sel]
+            a = analysed[g]
+            rec["found"][pts] = True
+            rec["x"][pts] = it.x[pts]
+            rec["iterations"][pts] = it.iterations[pts]
+            rec["nfev"][pts] = it.nfev[pts]
+            rec["residual"][pts] = it.residual[pts]
+            rec["start"][pts] = start
+            for key in ("free_energy", "stability", "at"):
+                rec[key][pts] = a[key][sel]
+            rec["admissible"][pts] = a["admissible"][sel]
+            if a["admissible_reason"]:
+                rec["admissible_reason"] = a["admissible_reason"]
+            for key, val in a["obs"].items():
+                val = np.asarray(val, dtype=float)
+                if key not in rec["obs"]:
+                    rec["obs"][key] = np.full((B,) + val.shape[1:], np.nan)
+                rec["obs"][key][pts] = val[sel]
+        rec["message"] = _branch_messages(bn, rec, runs)
+        branches[bn] = rec
+
+    chosen = _choose(branches, runs, B)
+    return branches, chosen, names
+
+
+def _empty_branch(B, n):
+    return {"found": np.zeros(B, dtype=bool), "x": np.full((B, n), np.nan),
+            "iterations": np.zeros(B, dtype=np.int64), "nfev": np.zeros(B, dtype=np.int64),
+            "residual": np.full(B, np.nan), "free_energy": np.full(B, np.nan),
+            "stability": np.full(B, np.nan), "at": np.full(B, np.nan),
+            "admissible": np.zeros(B, dtype=bool), "admissible_reason": "",
+            "start": np.full(B, "", dtype=object), "obs": {}}
+
+
+def _branch_messages(name, rec, runs):
+    B = rec["found"].size
+    msg = np.empty(B, dtype=object)
+    found = rec["found"]
+    msg[found] = "converged"
+    if (~found).any():
+        # why not found: what the start of the same name (if any) did instead
+        starts = [r for r in runs if r[0] == name.split("#")[0]]
+        if starts:
+            start, it, label = starts[0]
+            other = np.where(it.converged, "converged to " + label.astype(str), it.reasons().astype(str))
+            msg[~found] = "not found: from the " + name + " start the solver " + other[~found].astype(object)
+            dup = ~found & it.converged & (label == name)
+            msg[dup] = "not found (duplicate of another start's solution)"
+        else:
+            msg[~found] = "not found"
+    return msg
+
+
+def _choose(branches, runs, B):
+    names = list(branches)
+    if not names:
+        msg = np.full(B, "no solution converged (", dtype=object)
+        for i, (start, it, label) in enumerate(runs):
+            msg = msg + ("; " if i else "") + f"from the {start} start: " + it.reasons()
+        return {"branch": np.full(B, "", dtype=object), "converged": np.zeros(B, dtype=bool),
+                "message": msg + ")", "index": np.full(B, -1)}
+    F = np.stack([branches[nm]["free_energy"] for nm in names])          # (nb, B)
+    found = np.stack([branches[nm]["found"] for nm in names])
+    stable = np.stack([branches[nm]["stability"] > 0 for nm in names]) & found
+    adm = np.stack([branches[nm]["admissible"] for nm in names]) & found
+    fin = np.isfinite(F)
+    tiers = [stable & adm & fin, found & adm & fin, found & fin]
+    idx = np.full(B, -1)
+    tier = np.full(B, -1)
+    for t, cand in enumerate(tiers):
+        todo = (idx < 0) & cand.any(axis=0)
+        if todo.any():
+            Fm = np.where(cand, F, np.inf)
+            idx[todo] = np.argmin(Fm[:, todo], axis=0)
+            tier[todo] = t
+    branch = np.full(B, "", dtype=object)
+    has = idx >= 0
+    branch[has] = np.asarray(names, dtype=object)[idx[has]]
+    n_found = found.sum(axis=0)
+    msg = np.empty(B, dtype=object)
+    msg[tier == 0] = "lowest free energy among the locally stable solutions"
+    msg[tier == 1] = "no locally stable solution: lowest free energy among the unstable ones"
+    msg[tier == 2] = "no admissible solution: lowest free energy among all found"
+    msg[~has] = "no solution found"
+    msg[has] = branch[has] + ": " + msg[has] + " (" + n_found[has].astype(str).astype(object) + " found)"
+    at = np.full(B, np.nan)
+    for i, nm in enumerate(names):
+        sel = idx == i
+        at[sel] = branches[nm]["at"][sel]
+    rsb = has & (at <= 0)
+    msg[rsb] = msg[rsb] + "; RS is unstable here (AT: replicon " + _fmt(at[rsb]) + " <= 0)"
+    adm_reason = {nm: branches[nm]["admissible_reason"] for nm in names}
+    excl = has & (tier == 0) & (~adm & found).any(axis=0)
+    if excl.any():
+        for i, nm in enumerate(names):
+            sel = excl & ~adm[i] & found[i]
+            if sel.any() and adm_reason[nm]:
+                msg[sel] = msg[sel] + f"; {nm} excluded: {adm_reason[nm]}"
+    return {"branch": branch, "converged": has, "message": msg, "index": idx}
+
+
+def _fmt(v):
+    return np.array([f"{x:.3g}" for x in v], dtype=object)
