@@ -122,6 +122,10 @@ class Hopfield1RSB(_Model):
         r1 = r0 + delta / (A0 * A1)
         return q0, q1, A0, A1, r0, r1
 
+    def scaled(self, s):
+        """The same model at load ``s alpha``."""
+        return self.replace(alpha=s * self.alpha)
+
     def in_domain(self, n, delta, C, mu):
         return self._in_domain_common(delta, C, mu) and (1.0 - C - mu * delta > 0.0)
 
@@ -209,6 +213,10 @@ class Dense1RSB(_Model):
         self.xi = Xi(c, P)
         self.beta = float(beta)
         self.rho = float(rho)
+
+    def scaled(self, s):
+        """The same model with noise ``s xi`` (load ``s alpha``)."""
+        return self.replace(c=s * self.c)
 
     def in_domain(self, n, delta, C, mu):
         return self._in_domain_common(delta, C, mu)

@@ -26,7 +26,7 @@ class NewtonResult:
 
 
 def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step=1e-12, max_step=None,
-           xtol=1e-11, noise_tol=1e-7):
+           xtol=1e-11, noise_tol=1e-7, max_halvings=30):
     """Solve ``fun(x) = 0`` by damped Newton from ``x0`` staying where ``in_domain(x)``.
 
     Parameters
@@ -43,6 +43,8 @@ def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step
         Also converged when a full Newton step changes every component by less than
         ``xtol (|x| + 1e-8)`` while ``max |fun| < noise_tol`` (residuals limited by the
         quadrature noise, e.g. an equation divided by a small quantity).
+    max_halvings : int
+        Backtracking steps of the line search before giving up.
 
     Returns
     -------
@@ -80,7 +82,7 @@ def newton(fun, x0, in_domain, *, tol=1e-10, maxiter=60, rel_step=1e-7, abs_step
         lam = 1.0 if max_step is None else min(1.0, float(max_step(x, dx)))
         full = lam == 1.0
         f2 = float(F @ F)
-        for _ in range(30):
+        for _ in range(max_halvings):
             xn = x + lam * dx
             if in_domain(xn):
                 try:
