@@ -126,6 +126,11 @@ class Hopfield1RSB(_Model):
         """The same model at load ``s alpha``."""
         return self.replace(alpha=s * self.alpha)
 
+    def entropy_zero_temperature(self, C):
+        """``s(T=0) = -(alpha/2)[ln(1-C) + C/(1-C)]``, the same form at RS and 1RSB (the
+        O(T) term of f at fixed saddle-point variables; derived in the module notes)."""
+        return -0.5 * self.alpha * (math.log(1.0 - C) + C / (1.0 - C))
+
     def in_domain(self, n, delta, C, mu):
         return self._in_domain_common(delta, C, mu) and (1.0 - C - mu * delta > 0.0)
 
@@ -217,6 +222,10 @@ class Dense1RSB(_Model):
     def scaled(self, s):
         """The same model with noise ``s xi`` (load ``s alpha``)."""
         return self.replace(c=s * self.c)
+
+    def entropy_zero_temperature(self, C):
+        """``s(T=0) = -xi''(1) C^2 / 4``, the same form at RS and 1RSB."""
+        return -0.25 * self.xi.d2(1.0) * C * C
 
     def in_domain(self, n, delta, C, mu):
         return self._in_domain_common(delta, C, mu)
