@@ -234,7 +234,7 @@ def retrieval(model, guess=None, *, tol=_TOL):
     Returns the dict of :func:`solve_1rsb` (``level = "rs"`` where it reduces to RS).
     """
     out = solve_1rsb(model, guess, tol=tol)
-    if out["converged"] or "no RS state" not in out["message"]:
+    if out["converged"]:
         return out
     # march: find a smaller load with a resolvable 1RSB retrieval state, then come back up
     s = 1.0
@@ -351,10 +351,12 @@ def solve_glass(model, guess=None, *, tol=_TOL, q0_free=None):
     beta = model.beta
     top = beta if not math.isinf(beta) else 300.0
     grid = np.geomspace(min(0.05, 0.5 * top), top, 24)
+    if not math.isinf(beta):
+        grid = np.unique(np.concatenate((grid, beta * np.linspace(0.8, 1.0, 5))))
     vals = []
     C = None
     misses = 0
-    for mu in grid[::-1]:
+    for mu in grid:
         starts = [C] if C is not None else []
         starts += [1.0 - 0.999, 0.1, 0.3, 0.6] if math.isinf(beta) else [beta * (1.0 - q) for q in (0.999, 0.95, 0.8, 0.5)]
         r = None
@@ -368,25 +370,22 @@ def solve_glass(model, guess=None, *, tol=_TOL, q0_free=None):
             r = None
         if r is None:
             C = None
-            misses += 1
+            misses += bool(vals)
             if misses >= 4:
                 break
             continue
         misses = 0
         C = float(r.x[0])
         vals.append((mu, _glass_eval(model, C, mu)["dfdmu"], C))
-        if len(vals) >= 2 and vals[-1][1] > 0.0 >= vals[-2][1]:
+        if len(vals) >= 2 and vals[-2][1] > 0.0 >= vals[-1][1]:
             break
-    else:
-        vals.append(None)
-    vals = [v for v in vals if v is not None]
-    if len(vals) < 2 or not (vals[-1][1] > 0.0 >= vals[-2][1]):
-        if vals and vals[0][1] > 0.0 and not math.isinf(beta):
+    if len(vals) < 2 or not (vals[-2][1] > 0.0 >= vals[-1][1]):
+        if vals and vals[-1][1] > 0.0 and not math.isinf(beta):
             return _fail("no 1RSB spin glass with x <= 1 here (the stationary Parisi parameter would exceed 1: "
                          "above the static transition the paramagnet is the equilibrium state)")
         return _fail(f"no 1RSB spin-glass solution found on mu in [{grid[0]:.3g}, {grid[-1]:.3g}] "
                      f"({len(vals)} fixed-mu solves converged)")
-    (mu_a, g_a, C_a), (mu_b, g_b, C_b) = vals[-1], vals[-2]
+    (mu_a, g_a, C_a), (mu_b, g_b, C_b) = vals[-2], vals[-1]
     res = newton(fun, [0.5 * (C_a + C_b), 0.5 * (mu_a + mu_b)], dom, tol=tol, max_step=_trust(("rel", "rel")))
     if not res.converged:
         # regula falsi on df/dmu with the 1-D q1 solve
@@ -416,39 +415,47 @@ def _glass_q0(model, guess, tol):
             return _pack(model, model.evaluate(0.0, *res.x), res, "1rsb")
     beta = model.beta
     top = beta if not math.isinf(beta) else 300.0
-    grid = np.geomspace(min(0.05, 0.5 * top), top, 24)
+    grid = np.geomspace(min(0.05, 0.5 * top), top, 14)
     inner = lambda mu, v0: newton(lambda v: model.evaluate(0.0, v[0], v[1], mu)["R"][1:], v0,
-                                  lambda v: model.in_domain(0.0, v[0], v[1], mu), tol=tol, maxiter=15,
-                                  max_step=_trust(("rel", "rel")), max_halvings=6)
+                                  lambda v: model.in_domain(0.0, v[0], v[1], mu), tol=tol, maxiter=12,
+                                  max_step=_trust(("rel", "rel")), max_halvings=5)
     vals, v2, misses = [], None, 0
-    for mu in grid[::-1]:
-        starts = [v2] if v2 is not None else []
+    for mu in grid:
+        starts = []
         for q1 in (0.99, 0.9, 0.7, 0.4):
-            C = 0.1 * (1.0 - q1) / 0.01 if math.isinf(beta) else beta * (1.0 - q1)
-            starts.append((0.5 * q1 if not math.isinf(beta) else 0.5, C))
+            C = (1.0 - q1) if math.isinf(beta) else beta * (1.0 - q1)
+            d = 0.5 * (1.0 if math.isinf(beta) else q1)
+            for _ in range(30):           # shrink delta into the domain (Hopfield: mu delta < 1 - C)
+                if model.in_domain(0.0, d, C, mu):
+                    break
+                d *= 0.5
+            starts.append((d, C))
+        if v2 is not None:
+            starts.insert(0, v2)
         r = None
         for v0 in starts:
             if v0 is None or not model.in_domain(0.0, v0[0], v0[1], mu):
                 continue
             r = inner(mu, v0)
-            if r.converged and r.x[0] > 1e-4:
+            # the q0 = 0 solution is stationary too but not the maximum of f: require q0 > 0
+            if r.converged and r.x[0] > 1e-4 and model.q1(r.x[1]) - r.x[0] > 1e-6:
                 break
             r = None
         if r is None:
             v2 = None
-            misses += 1
+            misses += bool(vals)
             if misses >= 4:
                 break
             continue
         misses = 0
         v2 = r.x
         vals.append((mu, model.evaluate(0.0, v2[0], v2[1], mu)["dfdmu"], v2.copy()))
-        if len(vals) >= 2 and vals[-1][1] > 0.0 >= vals[-2][1]:
+        if len(vals) >= 2 and vals[-2][1] > 0.0 >= vals[-1][1]:
             break
-    if len(vals) < 2 or not (vals[-1][1] > 0.0 >= vals[-2][1]):
+    if len(vals) < 2 or not (vals[-2][1] > 0.0 >= vals[-1][1]):
         return _fail(f"no 1RSB spin-glass solution found on mu in [{grid[0]:.3g}, {grid[-1]:.3g}] "
                      f"({len(vals)} fixed-mu solves converged)")
-    (mu_a, g_a, v_a), (mu_b, g_b, v_b) = vals[-1], vals[-2]
+    (mu_a, g_a, v_a), (mu_b, g_b, v_b) = vals[-2], vals[-1]
     side = 0
     for _ in range(100):
         mu = (mu_a * g_b - mu_b * g_a) / (g_b - g_a)

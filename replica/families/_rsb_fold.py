@@ -28,12 +28,23 @@ def fold_1rsb(family_model, p, *, free="alpha", xtol=1e-9):
            "converged": False, "message": "", "bracket": (math.nan, math.nan)}
     make = lambda a: family_model.scalar_at(p, alpha=a)
     unit = family_model.load_unit(p)
-    a0 = 1e-3 * unit
-    rs0 = S.solve_rs(make(a0), (1.0, _c_guess(make(a0))), relax=200)
-    if not rs0["converged"] or abs(rs0["n"]) < 1e-3:
+    # bracket the RS fold: follow the RS retrieval state up a geometric grid of loads
+    a0 = 1e-4 * unit
+    guess = (1.0, _c_guess(make(a0)))
+    last = None
+    a = a0
+    while a < 10.0 * unit:
+        r = S.solve_rs(make(a), guess, relax=200 if last is None else 0)
+        if not r["converged"] or abs(r["n"]) < 1e-3:
+            break
+        last = (a, r)
+        guess = (r["n"], r["C"])
+        a *= 1.1
+    if last is None:
         out["message"] = f"no retrieval state at this temperature even at alpha = {a0:.3g}: no fold"
         return out
-    rs = S.fold(make, a0, [rs0["C"]], rs0["n"], level="rs", step=0.002)
+    a_last, r_last = last
+    rs = S.fold(make, a_last, [r_last["C"]], r_last["n"], level="rs", step=2e-4)
     if not rs["converged"]:
         out["message"] = "RS retrieval fold not found (start of the 1RSB search): " + rs["message"]
         return out
