@@ -304,7 +304,7 @@ def _root_in_mu(model, bracket, tol):
             if side == -1:
                 g_a *= 0.5
             side = -1
-        if abs(mu_b - mu_a) <= 1e-11 * abs(mu) or g == 0.0:
+        if abs(mu_b - mu_a) <= 1e-7 * abs(mu) or g == 0.0:
             break
     return mu, r.x
 
@@ -473,7 +473,7 @@ def _glass_q0(model, guess, tol):
             mu_b, g_b, v_b = mu, g, r.x
             g_a = g_a * 0.5 if side == -1 else g_a
             side = -1
-        if abs(mu_b - mu_a) <= 1e-11 * abs(mu) or g == 0.0:
+        if abs(mu_b - mu_a) <= 1e-7 * abs(mu) or g == 0.0:
             break
     res = newton(full, np.r_[r.x, mu], dom, tol=tol, max_step=trust)
     return _pack(model, model.evaluate(0.0, *res.x), res, "1rsb")
