@@ -79,7 +79,7 @@ def test_free_energy_is_stationary_in_n_and_the_rest(beta):
 
 
 def test_p2_supervised_rs_matches_the_notes_equations():
-    alpha, rho, beta = 0.05, 0.2, 4.0
+    alpha, rho, beta = 0.03, 0.1, 5.0
     z, w = np.polynomial.hermite_e.hermegauss(80)
     w = w / w.sum()
     Z, Y = np.meshgrid(z, z, indexing="ij")
@@ -95,6 +95,7 @@ def test_p2_supervised_rs_matches_the_notes_equations():
     n, q = optimize.fsolve(eqs, [0.7, 0.8], xtol=1e-13)     # the retrieval solution
     assert n > 0.5 and max(abs(e) for e in eqs([n, q])) < 1e-12
     rs = S.solve_rs(Hopfield1RSB(alpha, beta, rho), (1.0, 0.1), relax=200)
+    assert rs["converged"]
     assert rs["n"] == pytest.approx(n, abs=1e-9)
     assert rs["q"] == pytest.approx(q, abs=1e-9)
 
