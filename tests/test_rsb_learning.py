@@ -92,7 +92,7 @@ def test_p2_supervised_rs_matches_the_notes_equations():
         m = np.sum(W * t)
         return [(m + rho * beta * n * (1 - q)) / (1 + rho) - n, np.sum(W * t * t) - q]
 
-    n, q = optimize.fsolve(eqs, [0.7, 0.8], xtol=1e-13)     # the retrieval solution
+    n, q = optimize.fsolve(eqs, [0.95, 0.95], xtol=1e-13)    # the retrieval solution
     assert n > 0.5 and max(abs(e) for e in eqs([n, q])) < 1e-12
     rs = S.solve_rs(Hopfield1RSB(alpha, beta, rho), (1.0, 0.1), relax=200)
     assert rs["converged"]
