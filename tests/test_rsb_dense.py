@@ -151,7 +151,6 @@ def test_one_step_branch_emerges_at_the_at_line():
     assert above["level"] == "rs" and "AT-stable" in above["message"]
 
 
-@pytest.mark.slow
 def test_p4_spinodal_is_almost_vertical_at_1rsb_and_reentrant_at_rs(capacities):
     rs0, one0 = capacities[4]
     rs = replica.retrieval_spinodal("dense", level="rs", P=4, beta=10.0)
