@@ -95,7 +95,7 @@ class _Model:
         return self.q1(C) - delta >= 0.0
 
     def in_domain_rs(self, n, C):
-        return C > 0.0 and (math.isinf(self.beta) or C < self.beta)
+        return C > 0.0 and (math.isinf(self.beta) or C <= self.beta)      # q = 1 - C/beta in [0, 1)
 
 
 class Hopfield1RSB(_Model):

@@ -335,7 +335,16 @@ def solve_glass(model, guess=None, *, tol=_TOL, q0_free=None):
     if q0_free is None:
         q0_free = getattr(model, "P", 2) == 2
     if q0_free:
-        return _glass_q0(model, guess, tol)
+        # P = 2: the 1RSB glass has q0 > 0 at low T but q0 = 0 near T_g; both ansaetze are
+        # stationary where they exist and f is maximal at the physical one: keep the larger f
+        if guess is not None and len(guess) == 2:
+            return solve_glass(model, guess, tol=tol, q0_free=False)
+        a = _glass_q0(model, guess, tol)
+        b = solve_glass(model, None, tol=tol, q0_free=False) if guess is None else _fail("guess given")
+        good = [r for r in (a, b) if r["converged"]]
+        if not good:
+            return a
+        return max(good, key=lambda r: r["f"])
 
     def fun(v):
         ev = _glass_eval(model, v[0], v[1])
@@ -350,7 +359,7 @@ def solve_glass(model, guess=None, *, tol=_TOL, q0_free=None):
             return _glass_pack(model, res)
     beta = model.beta
     top = beta if not math.isinf(beta) else 300.0
-    grid = np.geomspace(min(0.05, 0.5 * top), top, 24)
+    grid = np.geomspace(min(0.002, 0.5 * top), top, 28)
     if not math.isinf(beta):
         grid = np.unique(np.concatenate((grid, beta * np.linspace(0.8, 1.0, 5))))
     vals = []
@@ -415,14 +424,20 @@ def _glass_q0(model, guess, tol):
             return _pack(model, model.evaluate(0.0, *res.x), res, "1rsb")
     beta = model.beta
     top = beta if not math.isinf(beta) else 300.0
-    grid = np.geomspace(min(0.05, 0.5 * top), top, 14)
+    grid = np.geomspace(min(0.002, 0.5 * top), top, 18)
     inner = lambda mu, v0: newton(lambda v: model.evaluate(0.0, v[0], v[1], mu)["R"][1:], v0,
                                   lambda v: model.in_domain(0.0, v[0], v[1], mu), tol=tol, maxiter=12,
                                   max_step=_trust(("rel", "rel")), max_halvings=5)
+    # starts around the RS glass (near T_g the glass order parameters are small)
+    q_rs = None
+    rs = solve_rs(model, (0.0, 0.5 if math.isinf(beta) else min(0.5, 0.9 * beta)))
+    if rs["converged"] and abs(rs["n"]) < 1e-8 and rs["q"] > 1e-6:
+        q_rs = rs["q"]
     vals, v2, misses = [], None, 0
     for mu in grid:
         starts = []
-        for q1 in (0.99, 0.9, 0.7, 0.4):
+        q1s = (0.99, 0.9, 0.7, 0.4) if q_rs is None else (min(0.999, 1.2 * q_rs), 0.99, 0.9, 0.7, 0.4)
+        for q1 in q1s:
             C = (1.0 - q1) if math.isinf(beta) else beta * (1.0 - q1)
             d = 0.5 * (1.0 if math.isinf(beta) else q1)
             for _ in range(30):           # shrink delta into the domain (Hopfield: mu delta < 1 - C)

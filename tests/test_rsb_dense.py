@@ -159,3 +159,16 @@ def test_p4_spinodal_is_almost_vertical_at_1rsb_and_reentrant_at_rs(capacities):
     assert rs.alpha > 1.04 * rs0.alpha                  # RS: alpha_M grows with T (re-entrant)
     assert abs(one.alpha / one0.alpha - 1.0) < 0.005    # 1RSB: nearly T-independent
     assert one.alpha > rs.alpha
+
+
+@pytest.mark.slow
+def test_thermodynamic_boundary_is_drawn_against_the_one_step_glass():
+    # P = 4, T = 0.05: at RS the competitor is the RS glass (too low a free energy); at 1RSB
+    # the 1RSB glass (below its static transition T_s) -- retrieval wins up to a much larger load
+    g1 = replica.retrieval_global_minimum("dense", level="1rsb", P=4, beta=20.0)
+    g0 = replica.retrieval_global_minimum("dense", level="rs", P=4, beta=20.0)
+    assert g1.converged and g0.converged and g1.competitor == "spin glass"
+    assert g1.alpha == pytest.approx(0.03165, abs=2e-4)
+    assert g1.alpha > 1.5 * g0.alpha
+    from replica.rsb import dense_glass_transitions
+    assert dense_glass_transitions(4, g1.alpha)["T_s"] > 0.05

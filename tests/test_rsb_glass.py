@@ -97,3 +97,13 @@ def test_hopfield_glass_has_q0_positive_and_lies_above_rs(beta):
     rs = S.solve_rs(mdl, (0.0, 0.5))
     assert rs["converged"] and abs(rs["n"]) < 1e-8 and rs["q"] > 0
     assert g["f"] > rs["f"]
+
+
+@pytest.mark.slow
+def test_hopfield_glass_near_tg_has_q0_zero_and_replaces_the_paramagnet():
+    alpha, T = 0.05, 1.1                                   # T_g = 1 + sqrt(alpha) = 1.224
+    sol = replica.solve("hopfield", level="1rsb", alpha=alpha, beta=1.0 / T)
+    sg, para = sol.branches["spin glass"], sol.branches["paramagnet"]
+    assert sg.found and para.found and sol.branch == "spin glass"
+    assert sg.q0 == 0.0 and 0.0 < sg.q1 < 0.2 and 0.0 < sg.x < 0.1
+    assert sg.free_energy > para.free_energy               # f is maximal: the glass replaces it
