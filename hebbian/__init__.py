@@ -8,8 +8,9 @@ Monte Carlo engine (:mod:`montecarlo`) and the replica engine (:mod:`replica`) u
 """
 
 from . import datasets, models, patterns
+from .io import load_result
 from .network import Network
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "patterns", "models", "datasets", "__version__"]
+__all__ = ["Network", "patterns", "models", "datasets", "load_result", "__version__"]

@@ -557,8 +557,8 @@ def _choose(branches, runs, B, level="rs"):
         sel = idx == i
         at[sel] = branches[nm]["at"][sel]
     rsb = has & (at <= 0)
-    what = "RS is unstable here (AT" if level == "rs" else f"the {level.upper()} state is unstable here (its"
-    msg[rsb] = msg[rsb] + f"; {what}: replicon " + _fmt(at[rsb]) + " <= 0)"
+    what = "RS is unstable here (AT: replicon " if level == "rs" else f"the {level.upper()} state is unstable here ({level.upper()} replicon "
+    msg[rsb] = msg[rsb] + f"; {what}" + _fmt(at[rsb]) + " <= 0)"
     adm_reason = {nm: branches[nm]["admissible_reason"] for nm in names}
     excl = has & (tier == 0) & (~adm & found).any(axis=0)
     if excl.any():

@@ -1,0 +1,173 @@
+/* Hand-written C yardstick of the montecarlo kernels: the same algorithm, one chain.
+ *
+ * Random-sequential single-spin-flip Glauber (heat-bath) dynamics of a Hebbian network with
+ * int8 site-major patterns v[i*n + p] and int32 overlaps S[p] = sum_i v_ip s_i, xoshiro256+:
+ *   site   i = ((x >> 32) * N) >> 32 from one 64-bit draw,
+ *   uniform u = (y >> 11) * 2^-53 from the next draw,
+ *   pair   (P = 2):  dE = 2 scale (s_i sum_p v_ip S_p - D_i),  D_i = sum_p v_ip^2   (int32 sums)
+ *   table  (P >= 3, +-1 patterns): dE = 2 scale sum_p x_p tab[S_p - x_p + N + 1],  x_p = v_ip s_i,
+ *          tab = exact e_(P-1) as int64 (padded), evaluated exactly as
+ *          scale (C + s_i sum_p v_ip D_p) with the per-chain cache D_p = tab[S_p-1] + tab[S_p+1],
+ *          C = sum_p (tab[S_p-1] - tab[S_p+1]), refreshed after each accepted flip
+ *   accept iff beta dE < ln((1 - u)/u)   (the heat-bath event u < 1/(1 + e^(beta dE)), with the
+ *   logarithm computed from u before the field, as montecarlo does), then s_i = -s_i and
+ *   S_p -= 2 s_i(old) v_ip.
+ * With the same inputs it follows the very trajectory of montecarlo's kernels (checked by
+ * benchmarks/bench_mc.py), so it is both a yardstick and an independent implementation.
+ *
+ * Usage: mc_kernel DIR        reads DIR/params.txt and the binary arrays written by
+ *                             bench_mc.py, writes DIR/out.txt (timing, acceptance, state).
+ * Build: gcc -O3 -march=native -o mc_kernel mc_kernel.c -lm
+ * The same file is also built as a shared library (-shared -fPIC -DMC_NO_MAIN) whose
+ * pair_sweeps / table_sweeps bench_mc.py calls on its own arrays, in its own process.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t next(uint64_t *s) {
+    const uint64_t r = s[0] + s[3];
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return r;
+}
+
+static inline double threshold_glauber(double u) { return log((1.0 - u) / u); }
+
+long pair_sweeps(const int8_t *restrict v, const int32_t *restrict D, int n, int N, int32_t *restrict S,
+                        int8_t *restrict s, uint64_t *st, double beta, double scale, long sweeps) {
+    uint64_t rs[4] = {st[0], st[1], st[2], st[3]};
+    long nacc = 0;
+    const double two_scale = 2.0 * scale;
+    for (long t = 0; t < sweeps * (long)N; t++) {
+        const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
+        const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
+        const int8_t *restrict row = v + (size_t)i * n;
+        int32_t acc = 0;
+        for (int p = 0; p < n; p++) acc += row[p] * S[p];
+        const int si = s[i];
+        const double dE = two_scale * (double)(si * acc - D[i]);
+        if (!(beta * dE < tau)) continue;
+        s[i] = (int8_t)(-si);
+        const int d = -2 * si;
+        for (int p = 0; p < n; p++) S[p] += d * row[p];
+        nacc++;
+    }
+    memcpy(st, rs, sizeof rs);
+    return nacc;
+}
+
+static void table_refresh(const int64_t *restrict tab0, int n, const int32_t *restrict S, int64_t *restrict D,
+                          int64_t *C) {
+    int64_t c = 0;
+    for (int p = 0; p < n; p++) {
+        const int64_t a = tab0[S[p] - 1], b = tab0[S[p] + 1];
+        D[p] = a + b;
+        c += a - b;
+    }
+    *C = c;
+}
+
+long table_sweeps(const int8_t *restrict v, const int64_t *restrict tab, int n, int N, int32_t *restrict S,
+                  int8_t *restrict s, uint64_t *st, double beta, double scale, long sweeps) {
+    uint64_t rs[4] = {st[0], st[1], st[2], st[3]};
+    long nacc = 0;
+    const int64_t *restrict tab0 = tab + (N + 1);
+    int64_t *D = malloc((size_t)n * sizeof *D), C;
+    table_refresh(tab0, n, S, D, &C);
+    for (long t = 0; t < sweeps * (long)N; t++) {
+        const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
+        const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
+        const int8_t *restrict row = v + (size_t)i * n;
+        const int si = s[i];
+        int64_t dot = 0;
+        for (int p = 0; p < n; p++) dot += row[p] > 0 ? D[p] : -D[p];
+        const double dE = scale * (double)(C + si * dot);
+        if (!(beta * dE < tau)) continue;
+        s[i] = (int8_t)(-si);
+        const int d = -2 * si;
+        for (int p = 0; p < n; p++) S[p] += d * row[p];
+        table_refresh(tab0, n, S, D, &C);
+        nacc++;
+    }
+    free(D);
+    memcpy(st, rs, sizeof rs);
+    return nacc;
+}
+
+#ifndef MC_NO_MAIN
+static void *load(const char *dir, const char *name, size_t bytes) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) { perror(path); exit(2); }
+    void *buf = malloc(bytes ? bytes : 1);
+    if (fread(buf, 1, bytes, f) != bytes) { fprintf(stderr, "short read: %s\n", path); exit(2); }
+    fclose(f);
+    return buf;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);       /* CPU time: robust on a shared machine */
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: %s DIR\n", argv[0]); return 2; }
+    const char *dir = argv[1];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/params.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) { perror(path); return 2; }
+    char family[16];
+    int N, n, repeats;
+    long sweeps;
+    double beta, scale;
+    unsigned long long r0, r1, r2, r3;
+    if (fscanf(f, "%15s %d %d %lf %lf %ld %d %llu %llu %llu %llu", family, &N, &n, &beta, &scale, &sweeps,
+               &repeats, &r0, &r1, &r2, &r3) != 11) { fprintf(stderr, "bad params\n"); return 2; }
+    fclose(f);
+    int8_t *v = load(dir, "v.bin", (size_t)N * n);
+    int8_t *s0 = load(dir, "spins.bin", (size_t)N);
+    int32_t *S0 = load(dir, "S.bin", (size_t)n * 4);
+    const int pair = strcmp(family, "pair") == 0;
+    int32_t *D = pair ? load(dir, "D.bin", (size_t)N * 4) : NULL;
+    int64_t *tab = pair ? NULL : load(dir, "tab.bin", (size_t)(2 * N + 3) * 8);
+    int8_t *s = malloc(N);
+    int32_t *S = malloc((size_t)n * 4);
+    uint64_t st[4];
+    double best = 1e300;
+    long nacc = 0;
+    for (int rep = 0; rep < repeats; rep++) {        /* every repeat: same start, same trajectory */
+        memcpy(s, s0, N);
+        memcpy(S, S0, (size_t)n * 4);
+        st[0] = r0; st[1] = r1; st[2] = r2; st[3] = r3;
+        const double t0 = now();
+        nacc = pair ? pair_sweeps(v, D, n, N, S, s, st, beta, scale, sweeps)
+                    : table_sweeps(v, tab, n, N, S, s, st, beta, scale, sweeps);
+        const double dt = now() - t0;
+        if (dt < best) best = dt;
+    }
+    long long hash = 0;
+    for (int i = 0; i < N; i++) hash = hash * 31 + (s[i] > 0);
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    f = fopen(path, "w");
+    fprintf(f, "%.9e %ld %llu %llu %llu %llu\n", best, nacc, (unsigned long long)st[0], (unsigned long long)st[1],
+            (unsigned long long)st[2], (unsigned long long)st[3]);
+    for (int i = 0; i < N; i++) fprintf(f, "%d ", s[i]);
+    fprintf(f, "\n");
+    fclose(f);
+    return 0;
+}
+#endif

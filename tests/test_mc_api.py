@@ -1,0 +1,194 @@
+"""montecarlo public API: validation, shapes, reproducibility, continuation, threads."""
+
+import math
+
+import numba
+import numpy as np
+import pytest
+
+import montecarlo
+from hebbian import Network, patterns
+from montecarlo import _engine, parallel_tempering, simulate
+
+
+@pytest.fixture(scope="module")
+def net():
+    return Network(patterns.binary(3, 40, np.random.default_rng(0)), 2)
+
+
+@pytest.fixture(scope="module")
+def dense():
+    return Network(patterns.binary(3, 30, np.random.default_rng(1)), 4)
+
+
+def test_public_api_is_short():
+    assert set(montecarlo.__all__) == {"simulate", "parallel_tempering", "anneal", "disorder_average",
+                                       "estimate", "Run", "ShortRunWarning"}
+
+
+# ------------------------------------------------------------------ bad input, before any work
+@pytest.fixture
+def no_work(monkeypatch):
+    def fail(*a, **k):
+        raise AssertionError("work started before the input was validated")
+    monkeypatch.setattr(_engine, "execute", fail)
+    monkeypatch.setattr(_engine, "fresh_state", fail)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(beta=-1.0), "beta"),
+    (dict(beta=float("nan")), "beta"),
+    (dict(beta=float("-inf")), "beta"),
+    (dict(beta="hot"), "beta"),
+    (dict(sweeps=0), "sweeps"),
+    (dict(sweeps=2.5), "sweeps"),
+    (dict(burn_in=100), "burn_in"),
+    (dict(burn_in=-1), "burn_in"),
+    (dict(every=0), "every"),
+    (dict(every=1000), "every"),
+    (dict(replicas=0), "replicas"),
+    (dict(chains=0), "chains"),
+    (dict(rule="gibbs"), "rule"),
+    (dict(order="backwards"), "order"),
+    (dict(field="tap"), "field"),
+    (dict(seed=-3), "seed"),
+    (dict(seed=None), "seed"),
+    (dict(init=np.ones(39, dtype=np.int8)), "init"),
+    (dict(init=np.zeros(40, dtype=np.int8)), "init"),
+    (dict(init=np.full(40, 0.5)), "init"),
+    (dict(init=np.ones((3, 40), dtype=np.int8)), "init"),
+    (dict(init="ferro"), "init"),
+])
+def test_bad_input_raises_value_error_naming_the_parameter(net, no_work, kwargs, name):
+    args = dict(beta=1.0, sweeps=100, seed=1)
+    args.update(kwargs)
+    beta, sweeps = args.pop("beta"), args.pop("sweeps")
+    with pytest.raises(ValueError, match=name):
+        simulate(net, beta, sweeps, **args)
+
+
+def test_bad_networks_are_refused(net, dense, no_work):
+    with pytest.raises(ValueError, match="net"):
+        simulate(np.ones((3, 40)), 1.0, 10, seed=1)
+    with pytest.raises(ValueError, match="net"):
+        simulate([net, dense], 1.0, 10, seed=1)
+    with pytest.raises(ValueError, match="plefka"):
+        simulate(Network(patterns.binary(2, 20, 0), 3, tuples="all"), 1.0, 10, seed=1, field="plefka")
+
+
+def test_bad_tempering_ladders_are_refused(net, no_work):
+    for betas, name in [([1.0], "betas"), ([2.0, 1.0], "increasing"), ([0.5, float("inf")], "betas"),
+                        ([-1.0, 1.0], "betas")]:
+        with pytest.raises(ValueError, match=name):
+            parallel_tempering(net, betas, 10, seed=1)
+    with pytest.raises(ValueError, match="swap_every"):
+        parallel_tempering(net, [0.5, 1.0], 10, seed=1, swap_every=0)
+
+
+def test_state_of_another_layout_is_refused(net):
+    run = simulate(net, 1.0, 5, seed=1, chains=2)
+    with pytest.raises(ValueError, match="init"):
+        simulate(net, 1.0, 5, init=run.state)
+
+
+# ------------------------------------------------------------------ shapes
+@pytest.mark.filterwarnings("ignore::montecarlo.ShortRunWarning")
+def test_shapes_and_dims(net):
+    run = simulate(net, beta=2.0, sweeps=50, init=net.xi[0], seed=1)
+    assert run.dims == () and run.m.shape == (45, 3) and run.energy.shape == (45,) and run.q is None
+    assert run.mean("m").shape == (3,) and run.error("energy").shape == () and run.tau("m").shape == (3,)
+    run = simulate(net, 2.0, 50, seed=1, chains=4, replicas=3, burn_in=10, every=5)
+    assert run.dims == ("chain", "replica")
+    assert run.m.shape == (4, 3, 8, 3) and run.energy.shape == (4, 3, 8) and run.q.shape == (4, 8, 3)
+    assert run.acceptance.shape == (4, 3) and run.mean("q").shape == (3,)
+    run = simulate([net, net], 2.0, 20, seed=1, burn_in=0)
+    assert run.dims == ("network",) and run.m.shape == (2, 20, 3)
+    run = parallel_tempering(net, [0.5, 1.0, 2.0], 20, seed=1, replicas=2, burn_in=0)
+    assert run.dims == ("replica", "beta") and run.m.shape == (2, 3, 20, 3) and run.q.shape == (3, 20, 1)
+    assert run.swap_rates.shape == (2,) and run.mean("energy").shape == (3,)
+
+
+def test_energy_is_per_spin_and_pattern_init_retrieves(net):
+    run = simulate(net, float("inf"), 3, init="pattern", seed=1, burn_in=0)
+    assert run.m[0, 0] == pytest.approx(1.0, abs=0.1)
+    assert run.energy[-1] == pytest.approx(net.energy(run.state.spins[0, 0, 0, 0]) / net.N, abs=1e-14)
+
+
+# ------------------------------------------------------------------ reproducibility
+def test_same_seed_same_numbers_and_seed_sequences(net):
+    a = simulate(net, 1.0, 30, seed=5, chains=3)
+    b = simulate(net, 1.0, 30, seed=5, chains=3)
+    c = simulate(net, 1.0, 30, seed=6, chains=3)
+    d = simulate(net, 1.0, 30, seed=np.random.SeedSequence(5), chains=3)
+    assert np.array_equal(a.m, b.m) and np.array_equal(a.state.spins, b.state.spins)
+    assert not np.array_equal(a.m, c.m)
+    assert np.array_equal(a.m, d.m)
+    # chain c's stream does not depend on how many chains run next to it
+    e = simulate(net, 1.0, 30, seed=5, chains=5)
+    assert np.array_equal(a.m, e.m[:3])
+
+
+@pytest.mark.parametrize("which", ["pair", "table", "general"])
+def test_results_do_not_depend_on_threads_or_blocks(which):
+    rng = np.random.default_rng(3)
+    if which == "pair":
+        nets = Network(patterns.binary(3, 50, rng), 2)
+    elif which == "table":
+        nets = Network(patterns.binary(3, 30, rng), 3)
+    else:
+        nets = [Network(patterns.diluted(3, 30, 0.3, rng), 3) for _ in range(2)]
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate(nets, 1.2, 30, seed=9, chains=5, replicas=2)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = simulate(nets, 1.2, 30, seed=9, chains=5, replicas=2)
+    finally:
+        numba.set_num_threads(old)
+    assert np.array_equal(one.m, two.m) and np.array_equal(one.energy, two.energy)
+    assert np.array_equal(one.q, two.q) and np.array_equal(one.state.rng, two.state.rng)
+    # explicit block sizes (interleaving 1, 2 or 7 units per thread) change nothing either
+    model = _engine.prepare(_engine.as_networks(nets)[0])
+    outs = []
+    for block in (1, 2, 7):
+        st = _engine.fresh_state((model.v.shape[0], 7, 2, 1, model.N), 4, model, None)
+        outs.append(_engine.execute(model, st, betas=[1.2], rule=0, order=0, sweeps=10, burn_in=0, every=1,
+                                    block=block))
+    for o in outs[1:]:
+        assert np.array_equal(o.m, outs[0].m) and np.array_equal(o.q, outs[0].q)
+
+
+@pytest.mark.parametrize("tempering", [False, True])
+def test_continuing_a_run_is_bit_identical(net, dense, tempering):
+    kw = dict(seed=3, chains=2, replicas=2, burn_in=0, every=5)
+    if tempering:
+        go = lambda n, sweeps, **k: parallel_tempering(n, [0.5, 1.0, 1.5], sweeps, swap_every=3, **k)  # noqa: E731
+    else:
+        go = lambda n, sweeps, **k: simulate(n, 1.5, sweeps, order="sequential", **k)  # noqa: E731
+    for network in (net, dense):
+        whole = go(network, 40, **kw)
+        first = go(network, 25, **kw)
+        kw2 = dict(kw)
+        kw2.pop("seed")
+        second = go(network, 15, init=first.state, **kw2)
+        assert np.array_equal(whole.state.spins, second.state.spins)
+        assert np.array_equal(whole.state.rng, second.state.rng)
+        assert np.array_equal(whole.state.temp_of, second.state.temp_of)
+        assert np.array_equal(whole.state.energy_incremental, second.state.energy_incremental)
+        assert whole.state.sweeps == second.state.sweeps == 40
+        both = np.concatenate([first.m, second.m], axis=-2)
+        assert np.array_equal(whole.m, both)
+
+
+def test_simulate_does_not_recompile(net):
+    simulate(net, 1.0, 3, seed=1)
+    from montecarlo import _kernels
+    before = len(_kernels.pair_block.signatures)
+    for seed in range(3):
+        simulate(Network(patterns.binary(5, 30, seed), 2), 0.5 + seed, 3, seed=seed, chains=seed + 1)
+    assert len(_kernels.pair_block.signatures) == before
+
+
+def test_zero_temperature_rule_name(net):
+    run = simulate(net, math.inf, 3, seed=1, rule="metropolis")
+    assert run.rule == "zero-temperature" and run.beta == math.inf
