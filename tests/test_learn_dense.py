@@ -409,3 +409,27 @@ def test_p2_high_storage_monte_carlo(model):
     other = solve("unsupervised" if model == "supervised" else "supervised", P=2, alpha=alpha, r=r, M=M,
                   beta=beta).branches["retrieval"].m
     assert abs(np.mean(ms) - th.m) < abs(np.mean(ms) - other)
+
+
+def test_monte_carlo_engine_agrees_with_the_low_storage_theory():
+    """The project's Monte Carlo engine (montecarlo.simulate, Glauber, exact distinct-tuple
+    fields) on three supervised P = 4 networks at once (N = 2000): m against the equations on
+    each sample's own example statistics, energy per spin against -(1+rho) n^P / 2."""
+    montecarlo = pytest.importorskip("montecarlo")
+    P, K, r, M, beta, N = 4, 2, 0.6, 8, 3.0, 2000
+    rng = np.random.default_rng(9)
+    nets, theory = [], []
+    for _ in range(3):
+        xi = patterns.binary(K, N, rng)
+        eta = patterns.examples(xi, M, r, rng)
+        net = Network.from_examples(eta, P=P, rule="supervised", r=r, archetypes=xi, normalization="binomial")
+        nets.append(net)
+        theory.append(_sample_theory(eta[0].mean(0) * xi[0] / r, net.rho, beta * P / 2, P))
+    run = montecarlo.simulate(nets, beta=beta, sweeps=300, burn_in=100, seed=4, init="pattern")
+    m = np.asarray(run.m)[..., 0].reshape(3, -1)             # (network, samples), archetype 1
+    e = np.asarray(run.energy).reshape(3, -1)
+    dm = m.mean(axis=1) - np.array([t[0] for t in theory])
+    de = e.mean(axis=1) - np.array([-(1 + nets[0].rho) * t[1] ** P / 2 for t in theory])
+    for d in (dm, de):
+        err = np.std(d, ddof=1) / math.sqrt(len(d))
+        assert abs(np.mean(d)) < 4 * err + 3.0 / N, d

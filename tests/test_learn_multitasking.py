@@ -290,3 +290,34 @@ def _anneal_step(net, beta, state, seed):
     s = np.array(state, dtype=np.float64)
     _metropolis(V, float(net.scale), 2, s, float(beta), 20, 19, seed, np.zeros((1, net.N)))
     return s
+
+
+def _sample_mean_field(xi, beta, m0, iters=5000):
+    """The K-pattern mean-field equations on one finite sample (the actual site configurations):
+    m = (1/N) sum_i xi_i tanh(beta xi_i . m), exact up to O(1/N) at finite K."""
+    X = xi.astype(float)
+    m = np.array(m0, dtype=float)
+    for _ in range(iters):
+        new = X @ np.tanh(beta * (m @ X)) / X.shape[1]
+        if np.max(np.abs(new - m)) < 1e-14:
+            break
+        m = new
+    return m
+
+
+def test_monte_carlo_engine_pure_state():
+    """montecarlo.simulate (Glauber, 3 diluted networks in one call, N = 4000) in the pure
+    state of K = 2, d = 0.3, T = 0.5: the overlap with the first archetype against the
+    mean-field equations on each sample, whose N -> infinity limit is the RS value 0.57017."""
+    montecarlo = pytest.importorskip("montecarlo")
+    K, d, T, N = 2, 0.3, 0.5, 4000
+    s = solve("multitasking", K=K, d=d, beta=1 / T)
+    assert s.branch == "pure"
+    rng = np.random.default_rng(2)
+    nets = [Network(patterns.diluted(K, N, d, rng), P=2) for _ in range(3)]
+    run = montecarlo.simulate(nets, beta=1 / T, sweeps=400, burn_in=100, seed=3, init="pattern")
+    m = np.asarray(run.m)[..., 0].mean(axis=1)
+    theory = np.array([_sample_mean_field(n.xi, 1 / T, [s.m[0], 0.0])[0] for n in nets])
+    diff = m - theory
+    assert abs(diff.mean()) < 4 * np.std(diff, ddof=1) / math.sqrt(3) + 3.0 / math.sqrt(N) / 4, (m, theory)
+    assert abs(theory.mean() - s.m[0]) < 4 / math.sqrt(3 * N)

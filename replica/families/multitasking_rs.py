@@ -72,6 +72,10 @@ class MultitaskingRS(Model):
 
     # ------------------------------------------------------------------ parameters
     def prepare(self, params):
+        params = dict(params)
+        rule = params.pop("rule", None)          # supervised == unsupervised at low storage
+        if rule is not None and rule not in ("supervised", "unsupervised"):
+            raise ValueError(f"rule must be one of 'supervised', 'unsupervised', got {rule!r}")
         learning = any(params.get(k) is not None for k in ("r", "M", "rho"))
         if learning:
             shape, full = prepare_learning(self.family, params)
