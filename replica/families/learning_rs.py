@@ -57,6 +57,7 @@ from scipy.special import erf
 from ..base import Batch, Model, register
 from ..continuation import fold as _generic_fold
 from ._learning_common import binomial_table, delta_noise, p2_modes, prepare_learning
+from .dense_rs import _geometric, _pow, _ramp  # the same P-spin polynomials as the dense network
 
 __all__ = ["SupervisedRS", "UnsupervisedRS", "zero_temperature_branch"]
 
@@ -422,31 +423,6 @@ def _alpha_c_zero_temperature(family, p, xtol):
                message=(f"fold of the T = 0 retrieval branch: maximum of alpha(x), x = signal/noise = "
                         f"{res.x:.10g} (closed-form branch, bounded Brent, xatol = {xtol * 1e-2:g}); "
                         f"n = {n:.10g}, m = {float(br['m'][0]):.10g}"))
-    return out
-
-
-def _pow(v, k):
-    """v^k for integer-valued float k, any sign of v."""
-    return np.sign(v) ** k * np.abs(v) ** k
-
-
-def _ramp(q, P):
-    """sum_{j=0}^{P-2} (j+1) q^j = [1 - q^P - P (1-q) q^(P-1)] / (1-q)^2."""
-    out = np.zeros_like(q)
-    qj = np.ones_like(q)
-    for j in range(int(np.max(P)) - 1):
-        out = out + np.where(j <= P - 2, (j + 1) * qj, 0.0)
-        qj = qj * q
-    return out
-
-
-def _geometric(q, P):
-    """sum_{j=0}^{P-1} q^j = (1 - q^P)/(1 - q)."""
-    out = np.zeros_like(q)
-    qj = np.ones_like(q)
-    for j in range(int(np.max(P))):
-        out = out + np.where(j <= P - 1, qj, 0.0)
-        qj = qj * q
     return out
 
 
