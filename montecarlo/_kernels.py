@@ -136,9 +136,10 @@ def block(b, B, fam, rule, order, N, n, K, R, T, track, learn, swap_every, n_swe
                     for c in range(0, n, 64):
                         _prefetch(v, (imem[NET, m], i, c))
                 for m in range(m0, m1):
-                    _attempt(m, imem[SITE, m], fmem[TAU, m], fmem[BETA, m], b, fam, rule, N, n, K, P, mode, track,
-                             v, xi, scale, dself, tab, cache, ftab, fcache, Q, PS, work, spins, S, Sxi, imem, fmem,
-                             probe)
+                    net = imem[NET, m]
+                    _attempt(m, net, scale[net], imem[SITE, m], fmem[TAU, m], fmem[BETA, m], b, fam, rule, N, n, K,
+                             P, mode, track, v, xi, scale, dself, tab, cache, ftab, fcache, Q, PS, work, spins, S, Sxi,
+                             imem, fmem, probe)
         tt = t + 1
         if (T > 1 and (sweep0 + tt) % swap_every == 0) or (tt > burn_in and (tt - burn_in) % every == 0):
             for m in range(m0, m1):
@@ -150,8 +151,10 @@ def block(b, B, fam, rule, order, N, n, K, R, T, track, learn, swap_every, n_swe
 @njit(forceinline=True, **_INNER)
 def _sweep1(m, b, fam, rule, order, N, n, K, P, mode, track, v, xi, scale, dself, tab, cache, ftab, fcache, Q, PS,
             work, spins, S, Sxi, rng, imem, fmem, probe):
-    """One sweep of a single member m, its stream in registers."""
+    """One sweep of a single member m, its stream, network, scale and beta in registers."""
     beta = fmem[BETA, m]
+    net = imem[NET, m]
+    sc = scale[net]
     s0, s1, s2, s3 = rng[m, 0], rng[m, 1], rng[m, 2], rng[m, 3]
     for step in range(N):
         i = step
@@ -159,16 +162,18 @@ def _sweep1(m, b, fam, rule, order, N, n, K, P, mode, track, v, xi, scale, dself
             r, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
             i = np.int64(((r >> _U(32)) * _U(N)) >> _U(32))
         r, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
-        _attempt(m, i, _threshold(rule, r), beta, b, fam, rule, N, n, K, P, mode, track, v, xi, scale,
+        _attempt(m, net, sc, i, _threshold(rule, r), beta, b, fam, rule, N, n, K, P, mode, track, v, xi, scale,
                  dself, tab, cache, ftab, fcache, Q, PS, work, spins, S, Sxi, imem, fmem, probe)
     rng[m, 0], rng[m, 1], rng[m, 2], rng[m, 3] = s0, s1, s2, s3
 
 
 @njit(forceinline=True, **_INNER)
-def _attempt(m, i, tau, beta, b, fam, rule, N, n, K, P, mode, track, v, xi, scale, dself, tab, cache, ftab, fcache,
-             Q, PS, work, spins, S, Sxi, imem, fmem, probe):
-    """Second half of an attempt of member m at site i with threshold tau: the exact energy
-    change, the decision, and on acceptance the flip and every overlap update.
+def _attempt(m, net, sc, i, tau, beta, b, fam, rule, N, n, K, P, mode, track, v, xi, scale, dself, tab, cache, ftab,
+             fcache, Q, PS, work, spins, S, Sxi, imem, fmem, probe):
+    """Second half of an attempt of member m (network net, ``sc = scale[net]``) at site i with
+    threshold tau: the exact energy change, the decision, and on acceptance the flip and every
+    overlap update. (net and sc come from the caller: loaded once per sweep by a single member,
+    since LLVM cannot hoist loads from arrays the loop writes.)
 
     Table field: with ``D_p = tab[S_p - 1] + tab[S_p + 1]`` and ``C = sum_p (tab[S_p - 1] -
     tab[S_p + 1])`` (``cache[m, :n]`` and ``cache[m, n]``, refreshed after each accepted flip,
@@ -176,17 +181,16 @@ def _attempt(m, i, tau, beta, b, fam, rule, N, n, K, P, mode, track, v, xi, scal
     exactly: a dot product per attempt. Pair and table field sums are exact int64 (measured
     faster than int32: LLVM vectorises them without horizontal adds).
     """
-    net = imem[NET, m]
     si = np.int64(spins[m, i])
     if fam == 0:
         acc = 0
         for p in range(n):
             acc += v[net, i, p] * S[m, p]
-        dE = 2.0 * scale[net] * (si * acc - dself[net, i])
+        dE = 2.0 * sc * (si * acc - dself[net, i])
     elif fam == 1:
-        dE = _table_delta(m, net, i, n, si, v, scale, cache, 0)
+        dE = _table_delta(m, net, i, n, si, v, sc, cache, 0)
     elif fam == 3:
-        dE = _table_delta(m, net, i, n, si, v, scale, fcache, 0.0)
+        dE = _table_delta(m, net, i, n, si, v, sc, fcache, 0.0)
     else:
         dE = _general_delta(i, m, net, n, P, mode, v, Q, scale, si, S, PS, work, b)
     if rule == 3:
@@ -288,13 +292,13 @@ def _prefetch(typingctx, arr, index):
 
 # ============================================================================ family helpers
 @njit(forceinline=True, **_INNER)
-def _table_delta(m, net, i, n, si, v, scale, cache, zero):
+def _table_delta(m, net, i, n, si, v, sc, cache, zero):
     """Table-field energy change of flipping spin i (value si) of member m, from its cache
     (int64 tables, ``zero = 0``: exact sums; float64 tables, ``zero = 0.0``)."""
     acc = zero
     for p in range(n):
         acc += cache[m, p] if v[net, i, p] > 0 else -cache[m, p]
-    return scale[net] * (cache[m, n] + si * acc)
+    return sc * (cache[m, n] + si * acc)
 
 
 @njit(**_INNER)
