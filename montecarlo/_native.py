@@ -246,6 +246,7 @@ def _write(path, key, symbol, obj):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(_MAGIC + len(head).to_bytes(8, "little") + head + obj)
+        os.chmod(tmp, 0o644)                       # mkstemp's 0600 would hide it from other users
         os.replace(tmp, path)                      # atomic: readers see the old file or the whole new one
     except OSError:
         # a read-only or full cache is not an error: this process keeps its compiled kernel
