@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy_baseline  # noqa: E402
 
 from hebbian import Network, patterns  # noqa: E402
-from montecarlo import _engine  # noqa: E402
+from montecarlo import _engine, _native  # noqa: E402
 
 BUILD = ROOT / "benchmarks" / "build"
 C_SOURCE = ROOT / "benchmarks" / "c" / "mc_kernel.c"
@@ -185,7 +185,7 @@ def bench_case(case, exe, so, quick, workdir):
         t, acc_c, spins_c, rng_c = time_c(so, model, net, beta, sweeps, repeats)
         t_c = min(t_c, t)
     same = bool(np.array_equal(call.arrays["spins"][0], spins_c) and np.array_equal(call.arrays["rng"][0], rng_c)
-                and int(call.arrays["n_acc"][0]) == acc_c)
+                and int(call.arrays["imem"][_native.ACC, 0]) == acc_c)
     t_cs = time_c_standalone(exe, model, net, beta, sweeps, repeats, workdir)
     inter = {}
     for G in (2, 4, 8):

@@ -13,7 +13,8 @@
 * :func:`estimate` -- mean, error bar, autocorrelation time of any correlated series.
 * :class:`Run` -- the result: time series, estimates, final state to continue from.
 
-Kernels live in :mod:`montecarlo._kernels` (Numba); JIT flags in :mod:`montecarlo._jit`.
+The kernel lives in :mod:`montecarlo._kernels` (Numba), its cached machine code in
+:mod:`montecarlo._native`; JIT flags in :mod:`montecarlo._jit`.
 """
 
 from ._run import Run

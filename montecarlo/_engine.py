@@ -13,12 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba
 import numpy as np
 
 from hebbian import Network, _checks
 
-from . import _jit, _kernels
+from . import _jit, _native
 
 RULES = {"glauber": 0, "metropolis": 1}
 ORDERS = {"random": 0, "sequential": 1}
@@ -96,8 +95,8 @@ def prepare(nets, field_="exact"):
     binary = bool(np.all(np.abs(v) == 1))
     scale = np.array([x.scale for x in nets], dtype=np.float64)
     n_nets = len(nets)
-    dummy_f, dummy_i = np.zeros((n_nets, 1)), np.zeros((n_nets, 1), dtype=np.int64)
-    dself, tab, etab, tscale, escale = dummy_i, dummy_f, dummy_f, scale, scale
+    dummy = np.zeros((n_nets, 1), dtype=np.int64)
+    dself, tab, etab, tscale, escale = dummy, dummy, dummy, scale, scale
     ecst = np.zeros(n_nets, dtype=np.int64)
     Q = np.zeros((n_nets, 1, 1), dtype=np.int64)
     mode = 0
@@ -183,17 +182,17 @@ def _integer_tables(N, P, allt):
 
 
 def _tables(N, P, allt, n, scale):
-    """Field and energy tables: int64 with the scale outside when every sum of the kernels fits
-    (``4 n max|entry| < 2^62``), else float64 with the scale folded in.
-    Returns tab, tscale, etab, escale."""
+    """Field and energy tables: int64 with the scale outside when every sum of the kernel fits
+    (``4 n max|entry| < 2^62``, the usual case: exact), else float64 with the scale folded in
+    (kernel family 3). Returns tab, tscale, etab, escale."""
     tab, etab = _integer_tables(N, P, allt)
     factor = 1.0 / math.factorial(P) if allt else 1.0
     s = scale * factor
     if 4 * n * max(max(map(abs, tab)), max(map(abs, etab))) < 2 ** 62:
         t = np.array(tab, dtype=np.int64)
         e = np.array(etab, dtype=np.int64)
-        return (np.ascontiguousarray(np.broadcast_to(t, (len(scale), t.size))), s,
-                np.ascontiguousarray(np.broadcast_to(e, (len(scale), e.size))), s)
+        # writable copies: one array type for every family (one compilation by Numba's dispatcher)
+        return np.broadcast_to(t, (len(scale), t.size)).copy(), s, np.broadcast_to(e, (len(scale), e.size)).copy(), s
     t = np.array([float(x) for x in tab])
     e = np.array([float(x) for x in etab])
     return (np.ascontiguousarray(np.outer(s, t)), np.ones_like(s), np.ascontiguousarray(np.outer(s, e)),
@@ -358,7 +357,8 @@ def _pool(threads):
 
 @dataclass
 class Call:
-    """One kernel call: the kernel, its arguments after (block index, block size), the outputs."""
+    """One kernel call per block: the kernel, its arguments after (block index, block size),
+    the arrays it writes."""
 
     kernel: object
     args: tuple
@@ -368,10 +368,10 @@ class Call:
 
 
 def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None,
-                 threads=1):
+                 threads=1, probe=None):
     """Kernel arrays for advancing ``state`` by ``sweeps`` sweeps (no work done yet)."""
     n_nets, C, R, T, N = state.spins.shape
-    K = model.K
+    K, n = model.K, model.n
     n_units = n_nets * C
     Mper = C * R * T
     spins = np.ascontiguousarray(state.spins.reshape(n_nets, Mper, N))
@@ -379,66 +379,99 @@ def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, sw
     if np.isnan(state.energy_incremental).any():
         state.energy_incremental = exact_energies(model, spins).reshape(n_nets, C, R, T)
     spins = spins.reshape(n_nets * Mper, N)
+    n_mem = n_units * R * T                       # members = temperature slots
     # member m = ((a*C + c)*R + r)*T + t0 (t0 the slot it started at); slot (u*R + r)*T + t
-    temp_of = np.ascontiguousarray(state.temp_of.reshape(-1))
-    base = np.arange(n_units * R * T, dtype=np.int64).reshape(n_units * R, T)
+    imem = np.zeros((5, n_mem), dtype=np.int64)
+    temp_of = state.temp_of.reshape(-1)
+    imem[_native.TEMP] = temp_of
+    base = np.arange(n_mem, dtype=np.int64).reshape(n_units * R, T)
     mem_at = np.empty_like(base)
     np.put_along_axis(mem_at, temp_of.reshape(n_units * R, T), base, axis=1)
-    mem_at = mem_at.reshape(-1)
+    imem[_native.AT] = mem_at.reshape(-1)
+    imem[_native.NET] = np.repeat(np.arange(n_nets, dtype=np.int64), Mper)
+    fmem = np.zeros((4, n_mem))
+    fmem[_native.EINC] = state.energy_incremental.reshape(-1)
     rng = np.ascontiguousarray(state.rng.reshape(-1, 4))
-    swap_rng = np.ascontiguousarray(state.swap_rng.reshape(n_units * R, 4))
-    e_inc = np.ascontiguousarray(state.energy_incremental.reshape(-1), dtype=np.float64)
-    n_acc = np.zeros(spins.shape[0], dtype=np.int64)
-    unit_net = np.repeat(np.arange(n_nets, dtype=np.int64), C)
+    lrng = np.ascontiguousarray(state.swap_rng.reshape(n_units * R, 4))
+    lstat = np.zeros((2, n_units * R, max(T - 1, 1)), dtype=np.int64)
     n_samples = max(0, (sweeps - burn_in) // every)
     n_pairs = R * (R - 1) // 2
-    n_mem = n_units * R * T                       # members = temperature slots
-    m_out = np.zeros((n_mem, n_samples, K))
-    e_out = np.zeros((n_mem, n_samples))
-    q_out = np.zeros((n_units * n_pairs * T, n_samples))
-    n_out = np.zeros((n_mem, n_samples, K)) if model.learn else np.zeros((1, 1, 1))
-    swap_try = np.zeros((n_units * R, max(T - 1, 1)), dtype=np.int64)
-    swap_acc = np.zeros_like(swap_try)
+    snap = np.zeros((n_mem, n_samples, K + (n if model.learn else 0)), dtype=np.int32)
+    esnap = np.zeros((n_mem, n_samples))
+    qsnap = np.zeros((n_units * n_pairs * T, n_samples), dtype=np.int32)
     betas = np.ascontiguousarray(betas, dtype=np.float64)
     if block is None:
         # interleaving chains in one thread pays when an attempt waits for memory (patterns
-        # beyond L2); otherwise one unit per block keeps the tight single-chain loop
+        # beyond L2); otherwise one unit per block keeps the loop short
         big = model.v[0].nbytes > L2_BYTES
         block = min(8, max(1, n_units // threads)) if big else 1
     n_blocks = -(-n_units // block)
-    work = (np.zeros((2, n_mem), dtype=np.int64), np.zeros((3, n_mem)))      # no allocation in kernels
-    common = (spins, S) + ((PS,) if model.fam == 2 else ()) + (
-        Sxi, rng, e_inc, n_acc, unit_net, mem_at, temp_of, betas,
-        swap_rng, swap_try, swap_acc, int(swap_every), int(sweeps), int(state.sweeps), int(burn_in), int(every),
-        model.cls, model.nfac, model.learn, R, T, m_out, e_out, q_out, n_out) + work
-    head = (int(rule), int(order), N, model.n, K)
-    if model.fam == 0:
-        kernel = _kernels.pair_block
-        args = head + (model.v, model.dself, model.scale, model.ecst, model.xi, model.track) + common
-    elif model.fam == 1:
-        kernel = _kernels.table_block
-        args = head + (model.v, model.tab, model.tscale, model.etab, model.escale, model.xi, model.track) + common + (
-            np.zeros((n_mem, model.n), dtype=model.tab.dtype), np.zeros(n_mem, dtype=model.tab.dtype))
-    else:
-        kernel = _kernels.general_block
-        args = head + (model.P, model.mode, model.v, model.Q, model.scale, model.xi, model.track) + common + (
-            np.zeros((n_blocks, model.P + 1)), np.zeros((n_blocks, model.P + 1)))
-    arrays = dict(spins=spins, rng=rng, swap_rng=swap_rng, temp_of=temp_of, e_inc=e_inc, n_acc=n_acc,
-                  m_out=m_out, e_out=e_out, q_out=q_out, n_out=n_out, swap_try=swap_try, swap_acc=swap_acc,
-                  n_samples=n_samples, n_pairs=n_pairs)
-    return Call(kernel=kernel, args=args, block=block, n_blocks=n_blocks, arrays=arrays)
+    i2, i3, f2 = np.zeros((1, 1), np.int64), np.zeros((1, 1, 1), np.int64), np.zeros((1, 1))
+    fam = model.fam
+    tabs = (model.tab, model.etab, i2, f2, f2, f2)          # tab etab cache ftab fetab fcache
+    if fam == 1 and model.tab.dtype == np.int64:
+        tabs = (model.tab, model.etab, np.zeros((n_mem, n + 1), dtype=np.int64), f2, f2, f2)
+    elif fam == 1:
+        fam = 3                                             # float tables (see _tables)
+        tabs = (i2, i2, i2, model.tab, model.etab, np.zeros((n_mem, n + 1)))
+    work = np.zeros((n_blocks, 2, model.P + 1))
+    if probe is None:
+        probe = np.zeros((1, 1))
+    args = (fam, int(rule), int(order), N, n, K, R, T, int(model.track), int(model.learn), int(swap_every),
+            int(sweeps), int(state.sweeps), int(burn_in), int(every), model.P, model.mode,
+            model.v, model.xi, model.tscale if model.fam == 1 else model.scale, model.dself, model.ecst,
+            *tabs, model.Q, PS if PS is not None else i3, work,
+            spins, S, Sxi, rng, imem, fmem, betas, lrng, lstat, snap, esnap, qsnap, probe)
+    arrays = dict(spins=spins, rng=rng, lrng=lrng, imem=imem, fmem=fmem, snap=snap, esnap=esnap, qsnap=qsnap,
+                  lstat=lstat, n_samples=n_samples, n_pairs=n_pairs)
+    return Call(kernel=_native.kernel("block"), args=args, block=block, n_blocks=n_blocks, arrays=arrays)
 
 
 def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None):
     """Advance ``state`` in place by ``sweeps`` sweeps; return the measurements.
 
-    Blocks of units run on up to ``numba.get_num_threads()`` Python threads (the kernels release
-    the GIL); each member owns its stream, so the result does not depend on the threads.
+    Blocks of units run on up to ``_jit.num_threads()`` Python threads (the kernel releases the
+    GIL); each member owns its stream, so the result does not depend on the threads.
     """
     n_nets, C, R, T, N = state.spins.shape
-    threads = max(1, numba.get_num_threads()) if _jit.PARALLEL else 1
+    threads = _jit.num_threads() if _jit.PARALLEL else 1
     call = prepare_call(model, state, betas=betas, rule=rule, order=order, sweeps=sweeps, burn_in=burn_in,
                         every=every, swap_every=swap_every, block=block, threads=threads)
+    run_blocks(call, threads)
+    a = call.arrays
+    state.spins = a["spins"].reshape(n_nets, C, R, T, N)
+    state.rng = a["rng"].reshape(n_nets, C, R, T, 4)
+    state.swap_rng = a["lrng"].reshape(n_nets, C, R, 4)
+    state.temp_of = a["imem"][_native.TEMP].copy().reshape(n_nets, C, R, T)
+    state.energy_incremental = a["fmem"][_native.EINC].copy().reshape(n_nets, C, R, T)
+    state.sweeps += int(sweeps)
+    shp = (n_nets, C, R, T, a["n_samples"])
+    K = model.K
+    inv_n = 1.0 / N
+    snap = a["snap"]
+    if model.learn:
+        # n_mu = sum over the stored patterns p of class mu of S_p nfac (nfac of the network),
+        # summed in the order of p (the same floating-point sums as the kernels before)
+        nfac = np.repeat(model.nfac, C * R * T)[:, None]
+        n_out = np.zeros(snap.shape[:2] + (K,))
+        for p, mu in enumerate(model.cls):
+            n_out[:, :, mu] += snap[:, :, K + p] * nfac
+        n_out = n_out.reshape(shp + (K,))
+    else:
+        n_out = None
+    return Output(
+        m=(snap[..., :K] * inv_n).reshape(shp + (K,)),
+        energy=(a["esnap"] * inv_n).reshape(shp),
+        q=(a["qsnap"] * inv_n).reshape(n_nets, C, a["n_pairs"], T, a["n_samples"]),
+        n=n_out,
+        accepted=a["imem"][_native.ACC].reshape(n_nets, C, R, T),
+        swap_tries=a["lstat"][0].reshape(n_nets, C, R, -1)[..., : T - 1],
+        swap_accepts=a["lstat"][1].reshape(n_nets, C, R, -1)[..., : T - 1],
+    )
+
+
+def run_blocks(call, threads):
+    """Call the kernel once per block, on up to ``threads`` Python threads."""
     if call.n_blocks == 1 or threads == 1:
         for b in range(call.n_blocks):
             call.kernel(b, call.block, *call.args)
@@ -446,42 +479,24 @@ def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_ev
         futures = [_pool(threads).submit(call.kernel, b, call.block, *call.args) for b in range(call.n_blocks)]
         for f in futures:
             f.result()
-    a = call.arrays
-    state.spins = a["spins"].reshape(n_nets, C, R, T, N)
-    state.rng = a["rng"].reshape(n_nets, C, R, T, 4)
-    state.swap_rng = a["swap_rng"].reshape(n_nets, C, R, 4)
-    state.temp_of = a["temp_of"].reshape(n_nets, C, R, T)
-    state.energy_incremental = a["e_inc"].reshape(n_nets, C, R, T)
-    state.sweeps += int(sweeps)
-    shp = (n_nets, C, R, T, a["n_samples"])
-    return Output(
-        m=a["m_out"].reshape(shp + (model.K,)),
-        energy=a["e_out"].reshape(shp),
-        q=a["q_out"].reshape(n_nets, C, a["n_pairs"], T, a["n_samples"]),
-        n=a["n_out"].reshape(shp + (model.K,)) if model.learn else None,
-        accepted=a["n_acc"].reshape(n_nets, C, R, T),
-        swap_tries=a["swap_try"].reshape(n_nets, C, R, -1)[..., : T - 1],
-        swap_accepts=a["swap_acc"].reshape(n_nets, C, R, -1)[..., : T - 1],
-    )
 
 
 def delta_energies(model, spins):
-    """The kernels' energy changes ``dE[b, i]`` of flipping spin i of configuration b.
+    """The kernel's energy changes ``dE[b, i]`` of flipping spin i of configuration b.
 
-    spins : int8 (B, N) configurations of ``model.nets[0]``. Evaluates the very code the
-    samplers use (exact or Plefka field), for tests and diagnostics.
+    spins : int8 (B, N) configurations of ``model.nets[0]``. Runs the sampling kernel itself
+    (rule 3, "probe": one sequential sweep that records every dE and accepts nothing), so the
+    very code of the samplers is evaluated (exact or Plefka field); for tests and diagnostics.
     """
     spins = np.ascontiguousarray(spins, dtype=np.int8)
     B, N = spins.shape
-    S, PS, _ = initial_overlaps(model, spins[None])
-    out = np.empty((B, N))
-    v = model.v[:1]
-    if model.fam == 0:
-        _kernels.pair_deltas(model.n, v, model.dself, model.scale, spins, S, out)
-    elif model.fam == 1:
-        _kernels.table_deltas(model.n, v, model.tab, model.tscale, spins, S,
-                              np.zeros((B, model.n), dtype=model.tab.dtype), np.zeros(B, dtype=model.tab.dtype), out)
-    else:
-        _kernels.general_deltas(model.n, model.P, model.mode, v, model.Q, model.scale, spins, S, PS,
-                                np.zeros((1, model.P + 1)), np.zeros((1, model.P + 1)), out)
+    one = Model(**{**model.__dict__, "nets": model.nets[:1]})
+    for name in ("v", "dself", "tab", "etab", "Q", "xi", "scale", "tscale", "ecst", "nfac"):
+        setattr(one, name, np.ascontiguousarray(getattr(model, name)[:1]))
+    state = State(spins=spins.reshape(1, B, 1, 1, N).copy(), rng=np.ones((1, B, 1, 1, 4), dtype=np.uint64),
+                  temp_of=np.zeros((1, B, 1, 1), dtype=np.int64), swap_rng=np.ones((1, B, 1, 4), dtype=np.uint64),
+                  energy_incremental=np.zeros((1, B, 1, 1)))
+    out = np.zeros((B, N))
+    call = prepare_call(one, state, betas=[1.0], rule=3, order=1, sweeps=1, burn_in=1, every=1, block=B, probe=out)
+    run_blocks(call, 1)
     return out

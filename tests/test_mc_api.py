@@ -180,13 +180,34 @@ def test_continuing_a_run_is_bit_identical(net, dense, tempering):
         assert np.array_equal(whole.m, both)
 
 
-def test_simulate_does_not_recompile(net):
+def test_one_kernel_serves_every_network(net, dense):
+    """One compiled kernel, one signature, for every family and shape (nothing recompiles)."""
+    from montecarlo import _native
     simulate(net, 1.0, 3, seed=1)
-    from montecarlo import _kernels
-    before = len(_kernels.pair_block.signatures)
+    k = _native.kernel("block")
     for seed in range(3):
         simulate(Network(patterns.binary(5, 30, seed), 2), 0.5 + seed, 3, seed=seed, chains=seed + 1)
-    assert len(_kernels.pair_block.signatures) == before
+    simulate(dense, 1.0, 3, seed=1)
+    simulate(Network(patterns.diluted(3, 20, 0.3, np.random.default_rng(2)), 3), 1.0, 3, seed=1)
+    assert _native.kernel("block") is k and set(_native._LOADED) == {"block"}
+
+
+def test_warm_start_needs_neither_numba_nor_scipy(net):
+    """With the kernel cached, a new process samples without importing Numba (or SciPy)."""
+    simulate(net, 1.0, 3, seed=1)                           # the cache is warm now
+    code = ("import sys, numpy as np; from hebbian import Network, patterns; from montecarlo import simulate; "
+            "simulate(Network(patterns.binary(3, 40, np.random.default_rng(0)), 2), 1.0, 3, seed=1); "
+            "print(sorted(m for m in ('numba', 'scipy') if m in sys.modules))")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True,
+                         check=True)
+    from montecarlo import _jit
+    assert out.stdout.strip() == ("[]" if _jit.NATIVE and _jit.CACHE else out.stdout.strip())
 
 
 def test_zero_temperature_rule_name(net):
