@@ -157,7 +157,10 @@ def _fold_record(model, level, quadrature, xtol, free, params):
     quad = check_quadrature(quadrature)
     probe = {**params, free: 0.0}
     p, full = _batch(mdl, probe)
-    res = fold(mdl, p, quad, free=free, xtol=xtol)
+    # a model may locate its folds itself (hook: Model.fold(p, quad, free=, xtol=) returning the
+    # dict of continuation.fold); the 1RSB families do (branch search in mu, see families/_rsb_fold)
+    folder = getattr(mdl, "fold", None)
+    res = folder(p, quad, free=free, xtol=xtol) if folder is not None else fold(mdl, p, quad, free=free, xtol=xtol)
     out = Solution()
     out[free] = res["value"]
     if res["converged"]:

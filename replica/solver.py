@@ -488,7 +488,7 @@ def search(model, p, quad, opts=None):
         rec["message"] = _branch_messages(bn, rec, runs)
         branches[bn] = rec
 
-    chosen = _choose(branches, runs, B)
+    chosen = _choose(branches, runs, B, level=getattr(model, "level", "rs"))
     return branches, chosen, names
 
 
@@ -520,7 +520,7 @@ def _branch_messages(name, rec, runs):
     return msg
 
 
-def _choose(branches, runs, B):
+def _choose(branches, runs, B, level="rs"):
     names = list(branches)
     if not names:
         msg = np.full(B, "no solution converged (", dtype=object)
@@ -557,7 +557,8 @@ def _choose(branches, runs, B):
         sel = idx == i
         at[sel] = branches[nm]["at"][sel]
     rsb = has & (at <= 0)
-    msg[rsb] = msg[rsb] + "; RS is unstable here (AT: replicon " + _fmt(at[rsb]) + " <= 0)"
+    what = "RS is unstable here (AT: replicon " if level == "rs" else f"the {level.upper()} state is unstable here ({level.upper()} replicon "
+    msg[rsb] = msg[rsb] + f"; {what}" + _fmt(at[rsb]) + " <= 0)"
     adm_reason = {nm: branches[nm]["admissible_reason"] for nm in names}
     excl = has & (tier == 0) & (~adm & found).any(axis=0)
     if excl.any():
