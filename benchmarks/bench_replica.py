@@ -39,7 +39,7 @@ from replica.base import registered  # noqa: E402
 # representative grids for the other families (alpha or d on one axis, T on the other)
 OTHER = {
     "supervised": dict(P=4, alpha=("alpha", 0.0, 0.02), rho=0.1),
-    "unsupervised": dict(P=4, alpha=("alpha", 0.0, 0.02), rho=0.1),
+    "unsupervised": dict(P=4, alpha=("alpha", 0.0, 0.02), r=0.6, M=20),   # needs r and M at alpha > 0
     "multitasking": dict(K=3, d=("d", 0.0, 0.9)),
 }
 

@@ -78,7 +78,11 @@ def solve_batch(mdl, shape, full, quad, opts):
     key = np.isinf(flat["beta"]).astype(np.int64).astype(object)
     extra = mdl.structure(flat)
     if extra is not None:
-        key = np.array([(a, b) for a, b in zip(key, np.asarray(extra))], dtype=object)
+        # a 1-D object array of tuples (np.array of tuples would build a 2-D array and
+        # split the batch wrongly)
+        pairs = np.empty(B, dtype=object)
+        pairs[:] = [(a, b) for a, b in zip(key, np.asarray(extra).tolist())]
+        key = pairs
     branches, chosen_name, messages, groups_vars = {}, np.full(B, "", dtype=object), np.empty(B, dtype=object), set()
     converged = np.zeros(B, dtype=bool)
     for k in _unique(key):
