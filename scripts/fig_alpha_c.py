@@ -46,6 +46,9 @@ def main(argv=None):
     axr.axhline(1.0, color=plotting.PALETTE[0], lw=0.8)
     axr.set_xlabel("interaction order $P$")
     axr.set_ylabel(r"$\alpha_c^{\rm 1RSB} / \alpha_c^{\rm RS}$")
+    if P[0] == 2:
+        axr.annotate("P = 2: Hopfield\n(AGS / CAG)", (2, a_1[0] / a_rs[0]), xytext=(3.2, 1.01),
+                     fontsize=7, arrowprops={"arrowstyle": "-", "lw": 0.6})
     for a in (ax, axr):
         a.set_xticks(P)
     fig.tight_layout()
