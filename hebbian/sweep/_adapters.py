@@ -189,8 +189,7 @@ class ReplicaEngine(Engine):
                 raise ValueError("alpha is what quantity = 'critical_capacity' computes: do not give it")
             required = models.FAMILIES[model][0]
             p = models.check_params(model, **params, **({"alpha": 0.0} if "alpha" in required else {}))
-            if "alpha" in required:
-                del p["alpha"]
+            p.pop("alpha", None)          # also the optional alpha = 0 default of the learning families
         else:
             p = models.check_params(model, **params)
             if p.get("beta") is None:
