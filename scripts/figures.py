@@ -27,7 +27,8 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="\n".join(__doc__.split("\n")[2:]))
     ap.add_argument("names", nargs="*", metavar="NAMES", help="figures (names or numbers); default: all")
-    ap.add_argument("--quick", action="store_true", help="reduced sizes (the 'quick' overrides of configs/gallery.toml)")
+    ap.add_argument("--quick", action="store_true",
+                    help="reduced sizes (the 'quick' overrides of configs/gallery.toml)")
     ap.add_argument("--out", default="gallery", help="output directory (default: gallery)")
     ap.add_argument("--from-results", metavar="DIR", nargs="?", const="results/gallery", default=None,
                     help="draw from existing result files DIR/<config>.h5 (default DIR: results/gallery), "

@@ -213,7 +213,8 @@ def _finite_size_tags(records):
     for r in records:
         dev = r["mc"] - r["theory"]
         if math.isfinite(r["z"]) and abs(r["z"]) > 3 and abs(dev) <= 1.0 / r["N"]:
-            r["explanation"].append(explain("finite_size", f"|mc - theory| = {abs(dev):.2g} <= 1/N = {1.0 / r['N']:.2g}, "
+            r["explanation"].append(explain("finite_size", f"|mc - theory| = {abs(dev):.2g} <= 1/N = "
+                                            f"{1.0 / r['N']:.2g}, "
                                             "the order of the finite-size corrections the N -> infinity theory "
                                             "neglects"))
     groups = {}

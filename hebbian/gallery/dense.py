@@ -22,7 +22,7 @@ from . import agreement as agr
 from ._common import RS_COLOR, RSB_COLOR, converged_curve, panel_label, quick_note, save, size_style
 from .theory import branch_state, effective_parameters, interpolate
 
-__all__ = ["draw", "compare", "capacities"]
+__all__ = ["draw", "compare", "capacities", "draw_capacity"]
 
 RETRIEVED = 0.75
 
@@ -80,7 +80,16 @@ def draw(results, stem, quick=False):
     ax.legend(loc="lower left", fontsize=6)
     panel_label(ax, "a")
 
-    caps = capacities(results)
+    draw_capacity(axc, axr, capacities(results))
+    panel_label(axc, "b")
+    panel_label(axr, "c")
+    quick_note(axr, quick)
+    fig.tight_layout()
+    return save(fig, stem)
+
+
+def draw_capacity(axc, axr, caps):
+    """alpha_c(P) at RS and 1RSB (log scale) on ``axc`` and their ratio on ``axr``."""
     P_rs, a_rs = caps["rs"]
     P_1, a_1 = caps["1rsb"]
     axc.semilogy(P_rs, a_rs, "o-", color=RS_COLOR, label="RS")
@@ -91,8 +100,6 @@ def draw(results, stem, quick=False):
     axc.set_xlabel("interaction order $P$")
     axc.set_ylabel(r"capacity $\alpha_c = K_{\max}/N^{P-1}$")
     axc.legend(loc="lower left", fontsize=6.5)
-    panel_label(axc, "b")
-
     common = sorted(set(P_rs.tolist()) & set(P_1.tolist()))
     ratio = [a_1[list(P_1).index(p)] / a_rs[list(P_rs).index(p)] for p in common]
     axr.plot(common, ratio, "s-", color=RSB_COLOR, mfc="white")
@@ -101,13 +108,9 @@ def draw(results, stem, quick=False):
     axr.set_ylabel(r"$\alpha_c^{\rm 1RSB} / \alpha_c^{\rm RS}$")
     for a_ in (axc, axr):
         a_.set_xticks(range(2, 11))
-    if 2 in common:
+    if 2 in common and len(ratio) > 1:
         axr.annotate("P = 2: Hopfield\n(AGS / CAG)", (2, ratio[0]), xytext=(3.5, 1.0 + 0.25 * (max(ratio) - 1)),
                      fontsize=6.5, arrowprops={"arrowstyle": "-", "lw": 0.6})
-    panel_label(axr, "c")
-    quick_note(axr, quick)
-    fig.tight_layout()
-    return save(fig, stem)
 
 
 def compare(results):

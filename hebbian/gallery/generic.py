@@ -33,7 +33,8 @@ _SKIP = ("task_", "converged", "message", "reliable")
 _SYMBOLS = {"alpha": r"$\alpha$", "T": "$T$", "beta": r"$\beta$", "m": "$m$", "q": "$q$", "d": "$d$", "N": "$N$",
             "P": "$P$", "K": "$K$", "M": "$M$", "r": "$r$", "rho": r"$\rho$", "energy": "energy per spin $u$",
             "free_energy": "free energy per spin $f$", "abs_m": "$|m|$", "m_sorted": r"sorted $|m_k|$",
-            "m_all": "$m_k$", "alpha_c": r"$\alpha_c$", "entropy": "entropy per spin $s$", "tau_m": r"$\tau_m$ (sweeps)",
+            "m_all": "$m_k$", "alpha_c": r"$\alpha_c$", "entropy": "entropy per spin $s$",
+            "tau_m": r"$\tau_m$ (sweeps)",
             "acceptance": "acceptance", "noise": "noise", "accuracy": "accuracy", "m_right": "$m$ (right class)"}
 
 

@@ -76,9 +76,9 @@ def draw(results, stem, quick=False):
     ax.text(0.012, 0.22, "R", color=_C_SPIN, fontsize=10, fontweight="bold")
     ax.text(0.075, 0.17, "M", color=_C_SPIN, fontsize=10, fontweight="bold")
     ax.text(0.025, 1.33, "P", fontsize=10, fontweight="bold")
-    ax.text(0.105, 0.75, "SG", color=plotting.PALETTE[1], fontsize=10, fontweight="bold")
+    ax.text(0.085, 0.5, "SG", color=plotting.PALETTE[1], fontsize=10, fontweight="bold")
     handles = [Patch(facecolor=lighten(c, f), edgecolor="0.6", lw=0.4, label=lab) for _, lab, c, f in _REGIONS]
-    leg = ax.legend(handles=handles, loc="upper right", fontsize=6.5, title="RS thermodynamic state",
+    leg = ax.legend(handles=handles, loc="center right", fontsize=6.5, title="RS thermodynamic state",
                     title_fontsize=6.5, framealpha=0.9)
     leg.get_frame().set_facecolor("white")
     panel_label(ax, "a")

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import plotting
 from . import agreement as agr
-from ._common import RS_COLOR, finite, panel_label, params_of, quick_note, save
+from ._common import finite, panel_label, params_of, quick_note, save
 from .theory import branch_state
 
 __all__ = ["draw", "compare", "plateau"]
@@ -133,17 +133,18 @@ def compare(results):
                     rel = bool(np.all(ds["reliable"].sel(N=N, T=Tv, M=M).values))
                     expl = []
                     th = float(st["m"])
-                    near_r = int(np.sum(np.abs(ms - r) < 0.1))
-                    if rule == "unsupervised" and near_r and abs(th - r) > 0.1:
-                        expl.append(agr.explain("example_states", f"{near_r} of {ms.size} networks sit in a "
-                                                f"single-example attractor (m ~ r = {r:g}): for M < r^-P = "
-                                                f"{r ** -P:.0f} an example has lower energy than the archetype "
-                                                "state (a state the RS archetype theory does not describe)"))
+                    # single-example attractors: m well below the archetype state but clearly non-zero
+                    near_r = int(np.sum((ms > 0.15) & (ms < th - 0.1))) if st["exists"] else \
+                        int(np.sum(np.abs(ms - r) < 0.1))
+                    if rule == "unsupervised" and near_r and M < r ** -P:
+                        expl.append(agr.explain(
+                            "example_states", f"{near_r} of {ms.size} networks sit in a single-example attractor "
+                            f"(m ~ r = {r:g}) or a mixture of examples: for M <~ r^-P = {r ** -P:.0f} an example has "
+                            "lower energy than the archetype state (a state the RS archetype theory does not "
+                            "describe)"))
                     if not st["exists"]:
-                        lost = int(np.sum(ms > 0.5 * max(mc, 0.1)))
                         expl.append(agr.explain("metastability", f"no RS retrieval branch at this (M, T): theory is "
                                                 f"the {st['branch']} state"))
-                        del lost
                     elif int(np.sum(ms < 0.5 * th)) and not expl:
                         expl.append(agr.explain("metastability", f"{int(np.sum(ms < 0.5 * th))} of {ms.size} networks "
                                                 "left the retrieval state"))

@@ -150,7 +150,6 @@ def draw(results, stem, quick=False):
 
 def _points(mc):
     """Per MC point: N, parameters, sorted amplitudes (disorder mean, error), per-network values."""
-    import replica
     mean, err, S = agr.disorder_mean(mc, "m_sorted")
     K = int(mc.coords["K"]) if "K" in mc.coords else mean.sizes["pattern"]
     dims = [d for d in mean.dims if d != "pattern"]
@@ -168,7 +167,6 @@ def _points(mc):
                     "reliable": bool(np.all(mc["reliable"].sel(sel).values)),
                     "theory_m": np.sort(np.abs(np.atleast_1d(sol["m"])))[::-1] if sol["converged"] else None,
                     "solution": sol})
-    del replica
     return pts
 
 
@@ -198,8 +196,9 @@ def compare(results):
                 expl = []
                 dev = p["mc"][k] - th[k]
                 if (k > 0 or th[k] < 1e-6) and 0 < dev <= scale:
-                    expl.append(agr.explain("crosstalk", f"{'vanishing' if th[k] < 1e-6 else 'sub-leading'} amplitude: "
-                                            f"positive finite-N bias {dev:+.3f} <= {_CROSSTALK:g}/sqrt(N) = {scale:.3f}"))
+                    kind = "vanishing" if th[k] < 1e-6 else "sub-leading"
+                    expl.append(agr.explain("crosstalk", f"{kind} amplitude: positive finite-N bias {dev:+.3f} "
+                                            f"<= {_CROSSTALK:g}/sqrt(N) = {scale:.3f}"))
                 if soft:
                     expl.append(agr.explain("soft_mode", soft))
                 if near is not None:
