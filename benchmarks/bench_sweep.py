@@ -19,6 +19,10 @@ replica     the RS Hopfield phase diagram on a coarse grid (needs the replica en
 Times are the runner's own loop (``elapsed`` of the session in the result file): process
 start-up, imports and the final assembly are reported separately as ``wall``. Efficiency at R
 ranks is ``t(1) / (R t(R))``; the best of ``--repeat`` runs is kept (the machine is shared).
+``utilization_2_ranks`` (time inside tasks / (2 x elapsed)) is the runner's own loss;
+``task_time_ratio_2_vs_1`` how much slower tasks ran with 2 ranks, and
+``control_two_serial_copies_task_time_ratio`` the same for two independent serial runs at once:
+when the two ratios agree, the lost efficiency is CPU contention on the machine, not the runner.
 """
 
 from __future__ import annotations
@@ -55,20 +59,33 @@ work = {work}
 """
 
 
-def run(config_text, ranks, extra=(), tmp=None):
+def run(config_text, ranks, extra=(), tmp=None, copies=1):
+    """Run the sweep (``copies`` independent serial copies at once when copies > 1)."""
     tmp = Path(tmp)
-    cfg = tmp / f"c{time.monotonic_ns()}.toml"
-    cfg.write_text(config_text)
-    out = tmp / f"o{time.monotonic_ns()}.h5"
-    cmd = [sys.executable, str(SCRIPT), str(cfg), "--out", str(out), "--set", "run.progress=none", *extra]
-    cmd = ["mpiexec", "-n", str(ranks), *cmd] if ranks > 1 else cmd + ["--mpi", "off"]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+    procs, outs = [], []
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    for _ in range(copies):
+        cfg = tmp / f"c{time.monotonic_ns()}.toml"
+        cfg.write_text(config_text)
+        out = tmp / f"o{time.monotonic_ns()}.h5"
+        cmd = [sys.executable, str(SCRIPT), str(cfg), "--out", str(out), "--set", "run.progress=none", *extra]
+        cmd = ["mpiexec", "-n", str(ranks), *cmd] if ranks > 1 else cmd + ["--mpi", "off"]
+        procs.append((cmd, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True)))
+        outs.append(out)
+    for cmd, proc in procs:
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)}:\n{err}")
     wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)}:\n{proc.stderr}")
+    if copies > 1:
+        return {"copies": copies, "task_time_sum_s": [_summary(o, wall)["task_time_sum_s"] for o in outs]}
+    return _summary(outs[0], wall, ranks)
+
+
+def _summary(out, wall, ranks=1):
     sys.path.insert(0, str(ROOT))
     from hebbian import load_result
     ds = load_result(out)
@@ -88,12 +105,17 @@ def best(fn, repeat):
 def scaling(name, text, repeat, tmp, extra=()):
     r1 = best(lambda: run(text, 1, extra, tmp), repeat)
     r2 = best(lambda: run(text, 2, extra, tmp), repeat)
+    # control: two independent serial copies at once (no MPI, no runner interaction); their
+    # slowdown is what the machine alone does to two simultaneous computations
+    ctrl = run(text, 1, extra, tmp, copies=2)
     return {"case": name, "r1": r1, "r2": r2,
             "efficiency_2_ranks": round(r1["elapsed_s"] / (2 * r2["elapsed_s"]), 3),
             # time the 2 ranks spent inside tasks / (2 x elapsed): the runner's share of the loss,
             # insensitive to CPU contention from other users of the machine
             "utilization_2_ranks": round(r2["task_time_sum_s"] / (2 * r2["elapsed_s"]), 3),
-            "task_time_ratio_2_vs_1": round(r2["task_time_sum_s"] / r1["task_time_sum_s"], 3)}
+            "task_time_ratio_2_vs_1": round(r2["task_time_sum_s"] / r1["task_time_sum_s"], 3),
+            "control_two_serial_copies_task_time_ratio": round(
+                sum(ctrl["task_time_sum_s"]) / (2 * r1["task_time_sum_s"]), 3)}
 
 
 def overhead(repeat, tmp, n=2000):

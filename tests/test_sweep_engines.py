@@ -80,6 +80,11 @@ def test_mc_adapter_is_the_documented_simulation(tmp_path):
     assert ds.m_samples.values[1, 1] == float(np.ravel(est.mean)[0])
     assert ds.m_samples_err.values[1, 1] == float(np.ravel(est.error)[0])
     assert (ds.K.values == 1.0).all()
+    from montecarlo import estimate
+    abs_m = estimate(np.abs(np.asarray(run.m)[:, 0]), warn=False)
+    assert ds.abs_m_samples.values[1, 1] == float(abs_m.mean)
+    assert bool(ds.reliable.values[1, 1]) == (bool(est.reliable) and bool(abs_m.reliable) and
+                                               bool(run.estimate("energy", warn=False).reliable))
 
 
 @needs_mc

@@ -50,8 +50,8 @@ class MonteCarloEngine(Engine):
         "energy": Observable("energy per spin"),
         "q": Observable("overlap between two replicas (needs replicas >= 2)"),
         "tau_m": Observable("integrated autocorrelation time of m, in sweeps", error=False),
-        "reliable": Observable("every estimate passed the run-length and chain checks", error=False,
-                               dtype="bool"),
+        "reliable": Observable("the estimates (m, energy and those requested) passed the engine's "
+                               "run-length and chain checks", error=False, dtype="bool"),
         "acceptance": Observable("fraction of accepted flips", error=False),
         "K": Observable("number of archetypes of the drawn network", error=False),
     }
@@ -130,15 +130,14 @@ class MonteCarloEngine(Engine):
             elif name == "K":
                 out[name] = float(net.K)
         if "reliable" in observables:
+            for name in ("m", "energy"):         # never vacuous: m and energy are always checked
+                if name not in observables:
+                    reliable &= bool(run.estimate(name, warn=False).reliable)
             out["reliable"] = reliable
         return out
 
     def versions(self):
-        try:
-            import montecarlo
-        except ImportError:
-            return {}
-        return {"montecarlo": getattr(montecarlo, "__version__", "unknown")}
+        return _version("montecarlo")
 
 
 class ReplicaEngine(Engine):
@@ -227,8 +226,11 @@ class ReplicaEngine(Engine):
         mdl.prepare(kw)
 
     def cost(self, model, params, settings):
-        c = 10.0 if settings["level"] == "1rsb" else 1.0
-        return c * (30.0 if settings["quantity"] == "critical_capacity" else 1.0)
+        # measured orders of magnitude: an RS point ~10-40 ms (T = 0 analytic: cheaper), a
+        # critical capacity ~5 points, 1RSB 30-600 times RS
+        c = 100.0 if settings["level"] == "1rsb" else 1.0
+        c *= 5.0 if settings["quantity"] == "critical_capacity" else 1.0
+        return c * (0.3 if params.get("beta") == math.inf else 1.0)
 
     def run(self, model, params, settings, observables, seed):
         import replica
@@ -249,11 +251,7 @@ class ReplicaEngine(Engine):
         return out
 
     def versions(self):
-        try:
-            import replica
-        except ImportError:
-            return {}
-        return {"replica": getattr(replica, "__version__", "unknown")}
+        return _version("replica")
 
 
 register_engine("montecarlo", MonteCarloEngine)
@@ -261,6 +259,16 @@ register_engine("replica", ReplicaEngine)
 
 
 # --------------------------------------------------------------------------- helpers
+def _version(module):
+    """``{module: version}`` of an installed engine package (its own, else hebbian's), or {}."""
+    try:
+        mod = __import__(module)
+    except ImportError:
+        return {}
+    from .. import __version__
+    return {module: getattr(mod, "__version__", __version__)}
+
+
 def _n_archetypes(model, params, N):
     if model == "multitasking":
         return params["K"]

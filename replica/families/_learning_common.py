@@ -83,11 +83,18 @@ def binomial_table(r, M):
     -------
     s_over_r : ndarray, shape (B, M+1)
     w : ndarray, shape (B, M+1)
-        ``P(S = (2k - M)/M) = Binomial(k; M, (1 + r)/2)``; rows sum to 1.
+        ``P(S = (2k - M)/M) = Binomial(k; M, (1 + r)/2)``; rows sum to 1 (for M > 200 values
+        of probability below 1e-18 at every point are dropped: the shape is then (B, L), L < M+1).
     """
-    k = np.arange(M + 1)
-    s = (2.0 * k - M) / M
     r = np.asarray(r, dtype=float)[:, None]
+    k = np.arange(M + 1)
+    if M > 200:
+        # keep the values of S with probability above 1e-18 at some point of the batch (the
+        # dropped mass is below M 1e-18): a few thousand values even for M = 1e6
+        lo = int(np.min(binom.ppf(1e-18, M, 0.5 * (1.0 + r)))) - 1
+        hi = int(np.max(binom.isf(1e-18, M, 0.5 * (1.0 + r)))) + 1
+        k = np.arange(max(lo, 0), min(hi, M) + 1)
+    s = (2.0 * k - M) / M
     return s[None, :] / r, binom.pmf(k[None, :], M, 0.5 * (1.0 + r))
 
 

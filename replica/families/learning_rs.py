@@ -77,8 +77,8 @@ class _LearningRS(Model):
             raise ValueError("the unsupervised model at high storage (alpha > 0) needs r and M: its noise "
                              "depends on r^(-2P)/M, which diverges as M -> infinity at fixed rho "
                              "(give two of r, M, rho with an integer M)")
-        if "M" in full and np.any(full["M"] > 2000):
-            raise ValueError(f"M must be <= 2000 for the exact binomial average, got {full['M'].max():g} "
+        if "M" in full and np.any(full["M"] > 10_000_000):
+            raise ValueError(f"M must be <= 1e7 for the exact binomial average, got {full['M'].max():g} "
                              "(give rho alone for the large-M theory)")
         if np.any(P < 2):
             raise ValueError(f"P must be >= 2, got {P.min():g}")
@@ -205,7 +205,7 @@ class _LearningRS(Model):
     # ------------------------------------------------------------------ the map
     def update(self, x, p, quad):
         if self._pairwise(p):
-            n, C, rn, alpha, q, = self._p2_fields(x, p)
+            n, C, rn, alpha, q = self._p2_fields(x, p)
             modes = self._modes(p)
             glassy = alpha > 0
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -332,7 +332,7 @@ class UnsupervisedRS(_LearningRS):
 
 
 # ---------------------------------------------------------------------- T = 0 closed forms
-def zero_temperature_branch(family, x, *, P, rho, r=None, M=None):
+def zero_temperature_branch(family, x, *, P, rho=None, r=None, M=None):
     """The T = 0 retrieval branch in closed form, parametrised by ``x`` (signal-to-noise ratio).
 
     Large M (``r``, ``M`` not given): ``x = n^(P-1)/s`` with ``s^2 = rho n^(2P-2) + noise``, in
@@ -352,6 +352,8 @@ def zero_temperature_branch(family, x, *, P, rho, r=None, M=None):
     ``(2/P) E[2 phi] / s``).
     """
     x = np.asarray(x, dtype=float)
+    if M is None and rho is None:
+        raise ValueError("zero_temperature_branch needs rho (large M) or r and M (exact)")
     if M is not None:
         sr, w = binomial_table(np.array([r], dtype=float), int(M))
         sr, w = sr[0], w[0]

@@ -57,8 +57,9 @@ from ._learning_common import prepare_learning
 
 __all__ = ["MultitaskingRS", "classify_amplitudes"]
 
-_ZERO = 1e-6          # amplitudes below this are zero
-_EQUAL = 1e-7         # amplitudes closer than this are equal
+_ZERO = 1e-5          # amplitudes below this are zero (near T_c smaller ones are not resolved)
+_EQUAL = 1e-5         # amplitudes closer than this (relative to the largest) are equal: near
+                      # T_c the symmetric state has a soft mode and converges only to ~1e-10/lambda
 _MAX_TABLE = 400_000  # largest joint table (M+2)^K of the exact finite-M average
 
 
@@ -67,16 +68,23 @@ class MultitaskingRS(Model):
 
     family = "multitasking"
     level = "rs"
-    same_tol = 1e-7
+    same_tol = 1e-6
 
     # ------------------------------------------------------------------ parameters
     def prepare(self, params):
+        params = dict(params)
+        rule = params.pop("rule", None)          # supervised == unsupervised at low storage
+        if rule is not None and rule not in ("supervised", "unsupervised"):
+            raise ValueError(f"rule must be one of 'supervised', 'unsupervised', got {rule!r}")
         learning = any(params.get(k) is not None for k in ("r", "M", "rho"))
         if learning:
             shape, full = prepare_learning(self.family, params)
         else:
             shape, full = prepare_params(self.family, params)
         K = full["K"]
+        if np.unique(K).size > 1:
+            raise ValueError(f"K must be one value per call (the overlap vector has K entries), got "
+                             f"{np.unique(K).astype(int).tolist()}: solve each K separately")
         if np.any(K > 10):
             raise ValueError(f"K must be <= 10 for the exact sum over 3^K configurations, got {K.max():g}")
         if "M" in full:
@@ -111,30 +119,46 @@ class MultitaskingRS(Model):
         return self.variables(p)
 
     def guesses(self, p):
+        """Starts in the cone m_1 >= ... >= 0, at two amplitude scales: 1 - d, and near T_c the
+        Landau amplitude of the pure state, m^2 = 3 (beta (1-d) - 1) / (beta^3 (1-d)) (close to
+        the small solutions there; the fixed-point flow is critically slow near T_c and Newton
+        from a far start may land on a saddle)."""
         K = self._K(p)
         B = p.size
-        s = (1.0 - p["d"])[:, None]
+        one_d = 1.0 - p["d"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bt = np.where(p.zero_temperature, 1.0, p["beta"])
+            landau = np.sqrt(np.maximum(3.0 * (bt * one_d - 1.0), 1e-6) / (bt ** 3 * one_d))
+        near_tc = (~np.isinf(p["beta"])) & (landau < one_d)
         d = p["d"][:, None]
+
+        def vec(v, scale):
+            return np.broadcast_to(np.asarray(v, dtype=float), (B, K)) * scale[:, None]
+
         out = [("paramagnet", np.zeros((B, K)))]
-
-        def vec(v):
-            v = np.asarray(v, dtype=float)
-            return np.broadcast_to(v, (B, K)) * s
-
-        out.append(("pure", vec([1.0] + [0.0] * (K - 1))))
-        for j in range(2, K + 1):
+        scales = [("", one_d)]
+        if near_tc.any():
+            scales.append((" (Landau)", np.where(near_tc, landau, one_d)))
+        for tag, sc in scales:
+            out.append(("pure" + tag, vec([1.0] + [0.0] * (K - 1), sc)))
+            for j in range(2, K + 1):
+                tail = [0.0] * (K - j)
+                suffix = "" if j == K else f"-{j}"
+                out.append((f"hierarchical{suffix}{tag}", np.concatenate(
+                    [sc[:, None] * d ** np.arange(j)[None, :], np.zeros((B, K - j))], axis=1)))
+                out.append((f"parallel{suffix}{tag}", vec([0.6] * j + tail, sc)))
+            for t in (0.2, 0.5):                  # asymmetric states between pure and parallel
+                if K >= 2:
+                    out.append((f"asymmetric-{t}{tag}", vec(t ** np.arange(K), sc)))
+        for j in range(3, K + 1):
             tail = [0.0] * (K - j)
             suffix = "" if j == K else f"-{j}"
-            out.append((f"hierarchical{suffix}", np.concatenate(
-                [s * d ** np.arange(j)[None, :], np.zeros((B, K - j))], axis=1)))
-            out.append((f"parallel{suffix}", vec([0.6] * j + tail)))
-            if j >= 3:
-                out.append((f"mixture{suffix}", vec([0.6, 0.6] + [0.3] * (j - 2) + tail)))
-                out.append((f"majority{suffix}", vec(list(np.linspace(1.0, 0.25, j)) + tail)))
+            out.append((f"mixture{suffix}", vec([0.6, 0.6] + [0.3] * (j - 2) + tail, one_d)))
+            out.append((f"majority{suffix}", vec(list(np.linspace(1.0, 0.25, j)) + tail, one_d)))
         rng = np.random.default_rng(1000 + K)              # deterministic extra starts
-        for i in range(4 if K >= 2 else 0):
+        for i in range(2 if K >= 2 else 0):
             v = np.sort(rng.uniform(0.05, 1.0, K))[::-1]
-            out.append((f"random-{i + 1}", vec(v)))
+            out.append((f"random-{i + 1}", vec(v, one_d)))
         return out
 
     def in_domain(self, x, p):
@@ -142,11 +166,15 @@ class MultitaskingRS(Model):
         # representative there (symmetry), the map preserves it, and keeping the solver in it
         # makes copies of one state related by permutations or sign flips impossible
         bound = 1.0 + 10.0 * np.sqrt(p["rho"]) if "rho" in p else np.ones(p.size)
-        tol = 1e-9
+        # (faces softened by 1e-6 (1 + max|x|), ten times the solver's finite-difference steps,
+        # so that Jacobians at states on the faces -- pure, parallel -- and Newton steps near
+        # states with a soft antisymmetric mode stay inside)
+        with np.errstate(invalid="ignore"):
+            tol = 1e-6 * (1.0 + np.max(np.abs(x), axis=-1, keepdims=True))
         ok = np.all(np.isfinite(x), axis=-1) & np.all(np.abs(x) <= bound[:, None], axis=-1)
         ok &= np.all(x >= -tol, axis=-1)
         if x.shape[1] > 1:
-            ok &= np.all(np.diff(x, axis=1) <= tol * (1.0 + np.abs(x[:, 1:])), axis=-1)
+            ok &= np.all(np.diff(x, axis=1) <= tol, axis=-1)
         return ok
 
     def lower_bounds(self, p):
@@ -176,7 +204,9 @@ class MultitaskingRS(Model):
         p0 = pS[:, s == 0].sum(axis=1, keepdims=True)              # S = 0 (M even)
         vals = np.concatenate([np.zeros_like(r), s[pos][None, :] / r, -s[pos][None, :] / r], axis=1)
         prob = np.concatenate([d + (1.0 - d) * p0, 0.5 * (1.0 - d) * (pp + pm), 0.5 * (1.0 - d) * (pp + pm)], axis=1)
-        exi = np.concatenate([np.zeros_like(r), (pp - pm) / (pp + pm), -(pp - pm) / (pp + pm)], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tilt = np.where(pp + pm > 0, (pp - pm) / (pp + pm), 0.0)      # E[xi | w = +-|S|/r]
+        exi = np.concatenate([np.zeros_like(r), tilt, -tilt], axis=1)
         L1 = vals.shape[1]
         idx = np.array(list(itertools.product(range(L1), repeat=K)), dtype=np.int64)   # (L, K)
         return vals, exi, prob, idx
@@ -204,7 +234,9 @@ class MultitaskingRS(Model):
             if "tanh" in vals:
                 out["m"] = (vals["tanh"] * P) @ X
                 if mode == "gaussian":
-                    bs2 = vals.get("beta*sech2")
+                    # at T = 0 a configuration whose field vanishes identically (a = b = 0) has
+                    # beta sech^2 = inf but enters multiplied by n_mu = 0: it contributes 0
+                    bs2 = np.where((a == 0.0) & (b == 0.0), 0.0, vals.get("beta*sech2"))
                     out["n"] = out["m"] + p["rho"][:, None] * x * ((bs2 * P) @ (X * X))
                 else:
                     out["n"] = out["m"]
@@ -293,7 +325,35 @@ class MultitaskingRS(Model):
         return out
 
     def classify(self, x, p):
-        return classify_amplitudes(np.abs(x))
+        """Names from the amplitudes; nearly equal amplitudes (within 1e-3 relative) count as
+        equal when the state with those groups averaged is itself a solution (residual <= 1e-9):
+        near T_c the symmetric state has a soft mode along which the solver stops at a distance
+        ~ tol / lambda from it."""
+        from ..quadrature import DEFAULT
+
+        a = np.abs(np.asarray(x, dtype=float))
+        sym = a.copy()
+        for i in range(a.shape[0]):
+            order = np.argsort(-a[i], kind="stable")
+            v = a[i][order]
+            groups, start = [], 0
+            for k in range(1, v.size + 1):
+                if k == v.size or not (v[k] > _ZERO and v[start] - v[k] <= 1e-3 * v[start]):
+                    groups.append((start, k))
+                    start = k
+            w = v.copy()
+            for g0, g1 in groups:
+                w[g0:g1] = v[g0:g1].mean()
+            sym[i][order] = w
+        close = np.max(np.abs(sym - a), axis=1) > 0.0
+        if close.any():
+            rows = np.flatnonzero(close)
+            xs = np.sign(x[rows]) * sym[rows]
+            with np.errstate(all="ignore"):
+                fx = self.update(xs, p.take(rows), DEFAULT)
+                res = np.max(np.abs(fx - xs) / (1.0 + np.abs(xs)), axis=1)
+            a[rows[res <= 1e-9]] = sym[rows[res <= 1e-9]]
+        return classify_amplitudes(a)
 
 
 def classify_amplitudes(a):
@@ -309,9 +369,9 @@ def classify_amplitudes(a):
             out[i] = "paramagnet"
         elif j == 1:
             out[i] = "pure"
-        elif np.all(np.abs(act - act[0]) <= _EQUAL):
+        elif np.all(np.abs(act - act[0]) <= _EQUAL * act[0]):
             out[i] = "parallel" + suffix
-        elif np.all(np.diff(act) < -_EQUAL) and all(act[k] > act[k + 1:].sum() + _EQUAL for k in range(j - 1)):
+        elif np.all(np.diff(act) < -_EQUAL * act[0]) and all(act[k] > act[k + 1:].sum() for k in range(j - 1)):
             out[i] = "hierarchical" + suffix
         else:
             out[i] = "mixture" + suffix
