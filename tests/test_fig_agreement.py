@@ -127,3 +127,42 @@ def test_retrieval_transition_and_extrapolation():
     fit = extrapolate(N, 0.138 + 0.9 * N ** -0.5, np.full(4, 1e-3), exponent=0.5)
     assert fit["alpha_inf"] == pytest.approx(0.138, abs=1e-12) and fit["chi2"] == pytest.approx(0, abs=1e-12)
     assert math.isnan(extrapolate([500], [0.15], [0.01])["alpha_inf"])
+
+
+def test_a_deviation_that_hardly_moves_with_N_is_not_finite_size():
+    # 0.414 -> 0.410 with tiny errors is "significant" but not a finite-size trend (SHRINK)
+    recs = [_rec(500, -0.003, 0.411, 0.002, params={"M": 3}), _rec(2000, 0.001, 0.411, 0.001, params={"M": 3})]
+    rep = agr.summarize(recs)
+    assert all(r["explanation"] == [] for r in recs)
+    assert rep["n_unexplained"] == 2
+
+
+def test_finite_n_abs_of_vanishing_multitasking_amplitudes():
+    from hebbian.gallery.multitasking import finite_n_abs
+    N = 1000
+    # paramagnet: each |m| is the half-normal mean of the Gaussian (Ornstein-Zernike) fluctuation,
+    # variance (1-d) / (N (1 - (1-d)/T)); time averages make the sorted values equal
+    d, T = 0.7, 0.6
+    e, chi = finite_n_abs({"m": np.zeros(3)}, d, T, N)
+    want = math.sqrt(2 / math.pi * (1 - d) / (N * (1 - (1 - d) / T)))
+    np.testing.assert_allclose(e, want, rtol=1e-12)
+    np.testing.assert_allclose(chi, (1 - d) / (1 - (1 - d) / T), rtol=1e-12)
+    # frozen pure state, no dilution: the other two overlaps are the static crosstalk of random
+    # patterns, N(0, 1/N) each, sorted; their sum is 2 sqrt(2 / (pi N))
+    e, chi = finite_n_abs({"m": np.array([1.0, 0.0, 0.0])}, 0.0, 0.01, N)
+    assert math.isnan(e[0]) and e[1] > e[2]
+    assert e[1] + e[2] == pytest.approx(2 * math.sqrt(2 / (math.pi * N)), rel=0.02)
+    np.testing.assert_allclose(chi[1:], 1.0, rtol=1e-9)
+    # unstable direction (a > T) or T = 0: no estimate
+    assert np.all(np.isnan(finite_n_abs({"m": np.zeros(2)}, 0.2, 0.5, N)[0]))
+    assert np.all(np.isnan(finite_n_abs({"m": np.zeros(2)}, 0.2, 0.0, N)[0]))
+
+
+def test_mean_abs_example_average():
+    from hebbian.gallery.learning import _mean_abs_average
+    # M = 3, p = 0.65: |mean| = 1 when the three agree (p^3 + (1-p)^3), 1/3 otherwise
+    p = 0.65
+    agree = p ** 3 + (1 - p) ** 3
+    assert _mean_abs_average(0.3, 3) == pytest.approx(agree + (1 - agree) / 3, rel=1e-12)
+    assert _mean_abs_average(0.3, 1) == pytest.approx(1.0)
+    assert _mean_abs_average(0.3, 4000) == pytest.approx(0.3, abs=2e-3)     # -> r at large M

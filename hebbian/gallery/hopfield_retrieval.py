@@ -163,7 +163,7 @@ def draw(results, stem, quick=False):
         ax_f.axvline(a_c, color=c, lw=0.8, ls="--" if lab == "1RSB" else "-", label=rf"$\alpha_c^{{\rm {lab}}}$")
     ax_f.set_xlabel(r"load $\alpha = K/N$")
     ax_f.set_ylabel(rf"fraction with $m > {RETRIEVED:g}$")
-    ax_f.legend(loc="upper right", fontsize=6.5)
+    ax_f.legend(loc="lower left", fontsize=6.5)
     panel_label(ax_f, "c")
 
     fit = extrapolate(tr["N"], tr["alpha_c"], tr["alpha_c_err"])

@@ -38,6 +38,13 @@ def plateau(P):
     return (2 / math.pi) ** (P - 1) * ((P - 2) / (P - 1)) ** (P - 2) / ((P - 1) * math.factorial(P - 1))
 
 
+def _mean_abs_average(r, M):
+    """E|(1/M) sum_a chi_a| for M examples of quality r: overlap of the sign-aligned retrieval state
+    (s = sign of the example average) with the stored example average, per spin."""
+    p = (1 + r) / 2
+    return sum(math.comb(M, k) * p ** k * (1 - p) ** (M - k) * abs(2 * k - M) / M for k in range(M + 1))
+
+
 def _rho(r, M):
     return (1 - r * r) / (np.asarray(M, float) * r * r)
 
@@ -139,12 +146,22 @@ def compare(results):
                     if rule == "unsupervised" and near_r and M < r ** -P:
                         expl.append(agr.explain(
                             "example_states", f"{near_r} of {ms.size} networks sit in a single-example attractor "
-                            f"(m ~ r = {r:g}) or a mixture of examples: for M <~ r^-P = {r ** -P:.0f} an example has "
-                            "lower energy than the archetype state (a state the RS archetype theory does not "
-                            "describe)"))
+                            f"(m ~ r = {r:g}) or a mixture of a few examples: the unsupervised couplings store each "
+                            f"example as a pattern of weight 1/M, and for M <~ r^-P = {r ** -P:.0f} one example "
+                            "(overlap 1 with itself) gains more energy than the archetype state (overlap ~ r with "
+                            "each example); the RS theory drawn is solved in the example-symmetric ansatz and does "
+                            "not describe these states, nor the stability of the archetype state against them"))
+                    n_para = int(np.sum(np.abs(ms) < 0.1))
                     if not st["exists"]:
                         expl.append(agr.explain("metastability", f"no RS retrieval branch at this (M, T): theory is "
                                                 f"the {st['branch']} state"))
+                    elif n_para and not expl:
+                        expl.append(agr.explain(
+                            "metastability", f"{n_para} of {ms.size} networks are in the paramagnet (|m| < 0.1), "
+                            f"which is locally stable at every T > 0 for P > 2: the runs start in the archetype, whose "
+                            f"overlap with the stored example average is r = {r:g}, while the retrieval state has "
+                            f"{_mean_abs_average(r, int(M)):.3f} (M = {int(M)}); at small M the archetype lies "
+                            "outside the basin of the retrieval state the theory describes"))
                     elif int(np.sum(ms < 0.5 * th)) and not expl:
                         expl.append(agr.explain("metastability", f"{int(np.sum(ms < 0.5 * th))} of {ms.size} networks "
                                                 "left the retrieval state"))
@@ -159,7 +176,16 @@ def compare(results):
     thr = results["fig5_learning_threshold"]
     notes = ["theory for the MC points: RS retrieval branch of the same rule with the exact binomial average over "
              "the M example signs (r and M given), low storage (K = 3 finite); where it does not exist, the "
-             "thermodynamic state"]
+             "thermodynamic state",
+             "all runs start in archetype 1. Supervised at the smallest M the archetype can lie outside the basin of "
+             "the retrieval state (P > 2: the paramagnet is locally stable at T > 0) and the run ends at m = 0 while "
+             "the RS branch exists; a hand check (supervised P = 4, K = 3, r = 0.3, M = 3, T = 0.1, N = 1000) "
+             "started from the majority vote of the examples stays at m = 0.36 (RS 0.41), from the archetype it "
+             "goes to m = 0",
+             "unsupervised at M <~ 20 (quick sizes): the runs fall into single-example attractors (m ~ r); the "
+             "RS theory (example-symmetric ansatz, equal to the supervised one at low storage) has no such states "
+             "and does not test the archetype state's stability against them: a limitation of the theory "
+             "compared with, not of the simulation"]
     for Pv in thr["P"].values:
         ac = np.asarray(thr.sel(P=Pv)["alpha_c"].values, float)
         notes.append(f"P = {int(Pv)}: alpha_c(rho) from {np.nanmax(ac):.4g} (rho = {float(thr['rho'].min()):g}) to "

@@ -23,7 +23,7 @@ from .. import plotting
 from . import agreement as agr
 from ._common import lighten, panel_label, quick_note, save, size_style
 
-__all__ = ["draw", "compare", "regime", "REGIMES"]
+__all__ = ["draw", "compare", "regime", "finite_n_abs", "REGIMES"]
 
 #: regimes of the map: (name, label, colour, lightening)
 REGIMES = (("paramagnet", "paramagnet", plotting.PALETTE[0], 0.92),
@@ -192,10 +192,25 @@ def compare(results):
             near = _nearest_branch(sol, p["mc"])
             soft = _soft(sol)
             scale = _CROSSTALK / math.sqrt(p["N"])
+            fin, chis = finite_n_abs(sol, p["params"]["d"], p["params"]["T"], p["N"])
             for k in range(len(th)):
                 expl = []
                 dev = p["mc"][k] - th[k]
-                if (k > 0 or th[k] < 1e-6) and 0 < dev <= scale:
+                extra = {}
+                if math.isfinite(fin[k]):
+                    zf = (p["mc"][k] - fin[k]) / p["err"][k] if p["err"][k] > 0 else math.nan
+                    extra = {"theory_finite_N": float(fin[k]), "z_finite_N": zf}
+                    if abs(zf) <= 3:
+                        expl.append(agr.explain("finite_size", f"vanishing amplitude: at finite N the mean |m| is "
+                                                f"sqrt(2 chi / (pi N)) = {fin[k]:.4f} (Gaussian quenched crosstalk and "
+                                                f"thermal fluctuations, chi = {chis[k]:.3g}; finite_n_abs), and the "
+                                                f"Monte Carlo agrees with it: z = {zf:+.1f}"))
+                    elif chis[k] > _CRITICAL_CHI:
+                        expl.append(agr.explain("finite_size", f"vanishing amplitude near the instability of its "
+                                                f"direction (chi = {chis[k]:.3g}): critical finite-size rounding, the "
+                                                f"Gaussian finite-N estimate {fin[k]:.4f} (z = {zf:+.1f}) is not "
+                                                "accurate there"))
+                if (k > 0 or th[k] < 1e-6) and 0 < dev <= scale and not expl:
                     kind = "vanishing" if th[k] < 1e-6 else "sub-leading"
                     expl.append(agr.explain("crosstalk", f"{kind} amplitude: positive finite-N bias {dev:+.3f} "
                                             f"<= {_CROSSTALK:g}/sqrt(N) = {scale:.3f}"))
@@ -209,24 +224,33 @@ def compare(results):
                 records.append(agr.record(panel=panel, observable=f"m_{k + 1}", params=p["params"], N=p["N"],
                                           mc=p["mc"][k], mc_err=p["err"][k], n_samples=p["S"], theory=th[k],
                                           branch=str(sol["branch"]), reliable=p["reliable"], explanation=expl,
-                                          mapping="N -> infinity parameters (K finite)"))
+                                          mapping="N -> infinity parameters (K finite)", **extra))
             # the sum of the amplitudes (insensitive to the soft mode of symmetric states)
             tot = np.nansum(p["samples"], axis=1)
             S = p["S"]
             err = max(float(np.std(tot, ddof=1) / math.sqrt(S)) if S > 1 else 0.0,
                       float(np.sqrt(np.nansum(p["samples_err"] ** 2)) / S), 1.0 / (p["N"] * math.sqrt(S)))
             expl = []
+            extra = {}
+            if np.isfinite(fin).any():
+                th_fin = float(np.sum(np.where(np.isfinite(fin), fin, th)))
+                zf = (float(np.mean(tot)) - th_fin) / err
+                extra = {"theory_finite_N": th_fin, "z_finite_N": zf}
+                if abs(zf) <= 3:
+                    expl.append(agr.explain("finite_size", f"{int(np.isfinite(fin).sum())} vanishing amplitude(s), "
+                                            f"each sqrt(2 chi / (pi N)) at finite N: sum {th_fin:.4f}, Monte Carlo "
+                                            f"z = {zf:+.1f} against it"))
             if near is not None:
                 expl.append(agr.explain("metastability", near))
             dev = float(np.mean(tot)) - float(np.sum(th))
             n_small = int(np.sum(th < 1e-6)) + int(th[0] >= 1e-6) * (len(th) - 1 - int(np.sum(th[1:] < 1e-6)))
-            if n_small and 0 < dev <= n_small * scale:
+            if n_small and 0 < dev <= n_small * scale and not any(e["tag"] == "finite_size" for e in expl):
                 expl.append(agr.explain("crosstalk", f"{n_small} sub-leading or vanishing amplitude(s), each with a "
                                         f"positive O(1/sqrt N) bias (total {dev:+.3f} <= {n_small} x {scale:.3f})"))
             records.append(agr.record(panel=panel, observable="m_sum", params=p["params"], N=p["N"],
                                       mc=float(np.mean(tot)), mc_err=err, n_samples=S, theory=float(np.sum(th)),
                                       branch=str(sol["branch"]), reliable=p["reliable"], explanation=expl,
-                                      mapping="N -> infinity parameters (K finite)"))
+                                      mapping="N -> infinity parameters (K finite)", **extra))
     notes = ["theory: the RS thermodynamic state (lowest free energy among locally stable solutions), amplitudes "
              "sorted; Monte Carlo: time-averaged |m_mu| of each network sorted, then averaged over networks",
              "sub-leading amplitudes carry a positive O(1/sqrt N) crosstalk bias (panel f); in symmetric/mixture "
@@ -237,6 +261,69 @@ def compare(results):
     return records, notes
 
 
+def finite_n_abs(sol, d, T, N, n_draws=20000):
+    """Finite-N mean of the sorted, time-averaged |m_k| of the amplitudes that vanish in an RS state.
+
+    A pattern nu with m_nu = 0 in the state has, at finite N, (i) a quenched overlap with the
+    thermal state, ``(1/N) sum_i xi_i^nu <s_i>``, of variance ``(1 - d) q / N`` with
+    ``q = E[tanh^2(h / T)]``, and (ii) thermal fluctuations of variance ``a / N``,
+    ``a = (1 - d) E[1 - tanh^2(h / T)]``, both amplified by the response of the network in that
+    direction, ``g = 1 / (1 - a / T)``. Here ``h`` is the field of the condensed patterns on a
+    site (exact average over the 3^(K-1) dilution patterns of the other archetypes; it does not
+    involve xi^nu). Gaussian in both: the static mean of a network is ``mu ~ N(0, (1-d) q g^2 /
+    N)``, its time-averaged ``|m|`` is ``E|N(mu, a g / N)|``, and the vanishing amplitudes of a
+    network are sorted like the Monte Carlo ones (order statistics over ``n_draws`` draws of
+    the static means, a fixed seed). Paramagnet (``q = 0``): ``sqrt(2 a g / (pi N))`` for each;
+    a frozen pure state (``a = 0``): the sorted |overlaps| of random patterns, the crosstalk.
+    Only where the state is stable in those directions (``a < T``), T > 0.
+
+    Returns
+    -------
+    e_abs, chi : ndarray of shape (K,)
+        In the sorted (decreasing |m|) order of the amplitudes; NaN for the non-vanishing ones.
+        ``chi = a g + (1 - d) q g^2`` is the total (static + thermal) variance times N.
+    """
+    import itertools
+
+    from scipy.special import erf
+    m = np.asarray(np.atleast_1d(sol["m"]), float)
+    K = m.size
+    order = np.argsort(-np.abs(m), kind="stable")
+    e_abs, chi = np.full(K, np.nan), np.full(K, np.nan)
+    if not T > 0:
+        return e_abs, chi
+    probs = {-1: (1 - d) / 2, 0: d, 1: (1 - d) / 2}
+    pos_v, var_q, var_t = [], [], []
+    for pos, nu in enumerate(order):
+        if abs(m[nu]) > 1e-6:
+            continue
+        others = [mu for mu in range(K) if mu != nu]
+        q = 0.0
+        for c in itertools.product((-1, 0, 1), repeat=len(others)):
+            w = float(np.prod([probs[x] for x in c]))
+            h = float(sum(x * m[mu] for x, mu in zip(c, others)))
+            q += w * math.tanh(h / T) ** 2
+        a = (1 - d) * (1 - q)
+        if not a < T * (1 - 1e-9):
+            return e_abs, chi                 # unstable direction: no Gaussian estimate
+        g = 1.0 / (1.0 - a / T)
+        pos_v.append(pos)
+        var_q.append((1 - d) * q * g * g / N)
+        var_t.append(a * g / N)
+        chi[pos] = a * g + (1 - d) * q * g * g
+    if not pos_v:
+        return e_abs, chi
+    rng = np.random.default_rng(12345)
+    mu = rng.standard_normal((n_draws, len(pos_v))) * np.sqrt(var_q)
+    st = np.sqrt(var_t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_abs = np.where(st > 0, st * math.sqrt(2 / math.pi) * np.exp(-mu ** 2 / (2 * st ** 2))
+                         + mu * erf(mu / (np.sqrt(2) * st)), np.abs(mu))
+    e_abs[pos_v] = np.sort(t_abs, axis=1)[:, ::-1].mean(axis=0)
+    return e_abs, chi
+
+
+_CRITICAL_CHI = 3.0   # response of a vanishing direction beyond which its fluctuations are not Gaussian
 _CROSSTALK = 3.0      # a positive bias up to this many 1/sqrt(N) is the crosstalk of a finite network
 _SOFT = 0.15          # RS states with a smallest stability eigenvalue below this are "soft"
 
