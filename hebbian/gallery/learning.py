@@ -41,8 +41,9 @@ def plateau(P):
 def _mean_abs_average(r, M):
     """E|(1/M) sum_a chi_a| for M examples of quality r: overlap of the sign-aligned retrieval state
     (s = sign of the example average) with the stored example average, per spin."""
-    p = (1 + r) / 2
-    return sum(math.comb(M, k) * p ** k * (1 - p) ** (M - k) * abs(2 * k - M) / M for k in range(M + 1))
+    from scipy.stats import binom
+    k = np.arange(M + 1)
+    return float(np.sum(binom.pmf(k, M, (1 + r) / 2) * np.abs(2 * k - M)) / M)
 
 
 def _rho(r, M):
