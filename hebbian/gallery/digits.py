@@ -1,7 +1,7 @@
 """Figure 6: structured data -- the shipped 8x8 handwritten digits (N = 64, ten classes).
 
 (a) For one draw of examples: the class archetypes (sign of the sum of all images of the
-class), held-out test images with 20% of their pixels flipped, and the states zero-temperature
+class), held-out test images with a fraction `noise` of their pixels flipped (15% in the config), and the states zero-temperature
 dynamics reaches from them in networks of order P = 2 and the largest P, learnt (supervised)
 from the largest M. (b) Overlap of the final state with the archetype of the right class
 and (c) the fraction of test images that end closest to the right archetype, versus the
@@ -78,7 +78,7 @@ def draw(results, stem, quick=False):
     panel_label(ax_img, "a")
 
     for ax, name, ylab in ((ax_m, "m_right", "overlap with the right archetype"),
-                           (ax_a, "accuracy", "fraction closest to the right archetype")):
+                           (ax_a, "accuracy", "accuracy (nearest archetype right)")):
         for rule, filled in (("supervised", True), ("unsupervised", False)):
             mean, err, S = agr.disorder_mean(ds.sel(rule=rule), name)
             for P in Ps:
@@ -91,21 +91,22 @@ def draw(results, stem, quick=False):
         ax.set_ylabel(ylab)
     m_in, _, _ = agr.disorder_mean(ds.sel(rule="supervised"), "m_input")
     ax_m.axhline(float(m_in.mean()), color="0.5", lw=0.7, ls=":")
-    ax_m.text(0.98, float(m_in.mean()) - 0.035, "noisy input", fontsize=6.5, color="0.4", ha="right",
+    ax_m.text(0.98, float(m_in.mean()) + 0.006, "noisy input", fontsize=6.5, color="0.4", ha="right", va="bottom",
               transform=ax_m.get_yaxis_transform())
+    ax_m.set_ylim(bottom=min(ax_m.get_ylim()[0], float(m_in.mean()) - 0.01))
+    from matplotlib.lines import Line2D
+    refs = [Line2D([], [], color="0.5", lw=0.7, ls=":", label="chance (0.1)")]
     ax_a.axhline(0.1, color="0.5", lw=0.7, ls=":")
-    ax_a.text(0.98, 0.115, "chance", fontsize=6.5, color="0.4", ha="right", transform=ax_a.get_yaxis_transform())
     if "accuracy_input" in ds:
         a_in, _, _ = agr.disorder_mean(ds.sel(rule="supervised"), "accuracy_input")
         ax_a.axhline(float(a_in.mean()), color="0.5", lw=0.7, ls="--")
-        ax_a.text(0.98, float(a_in.mean()) + 0.015, "noisy input (nearest archetype)", fontsize=6.5, color="0.4",
-                  ha="right", transform=ax_a.get_yaxis_transform())
+        refs.append(Line2D([], [], color="0.5", lw=0.7, ls="--", label="noisy input itself"))
     ax_a.set_ylim(0, 1)
-    from matplotlib.lines import Line2D
     extra = [Line2D([], [], color="0.3", marker="o", ls="-", ms=3.5, label="supervised"),
              Line2D([], [], color="0.3", marker="s", mfc="white", ls="--", ms=3.5, label="unsupervised")]
     handles, labs = ax_a.get_legend_handles_labels()
-    ax_a.legend(handles + extra, labs + ["supervised", "unsupervised"], loc="upper left", fontsize=6, ncol=2)
+    ax_a.legend(handles + extra + refs, labs + [h.get_label() for h in extra + refs], loc="upper left", fontsize=6,
+                ncol=2)
     panel_label(ax_m, "b")
     panel_label(ax_a, "c")
     quick_note(ax_a, quick)
