@@ -1,9 +1,9 @@
 """Figure 6: structured data -- the shipped 8x8 handwritten digits (N = 64, ten classes).
 
 (a) For one draw of examples: the class archetypes (sign of the sum of all images of the
-class), held-out test images with a fraction `noise` of their pixels flipped (15% in the config), and the states zero-temperature
-dynamics reaches from them in networks of order P = 2 and the largest P, learnt (supervised)
-from the largest M. (b) Overlap of the final state with the archetype of the right class
+class), held-out test images with a fraction ``noise`` of their pixels flipped (15% in the
+config), and the states zero-temperature dynamics reaches from them in networks of order
+P = 2 and the largest P, learnt (supervised) from the largest M. (b) Overlap of the final state with the archetype of the right class
 and (c) the fraction of test images that end closest to the right archetype, versus the
 number of examples per class M, for P = 2, 4, 6, 8, supervised (filled) and unsupervised
 (open), mean over draws of examples and test images.
