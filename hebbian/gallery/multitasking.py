@@ -275,7 +275,9 @@ def finite_n_abs(sol, d, T, N, n_draws=20000):
     network are sorted like the Monte Carlo ones (order statistics over ``n_draws`` draws of
     the static means, a fixed seed). Paramagnet (``q = 0``): ``sqrt(2 a g / (pi N))`` for each;
     a frozen pure state (``a = 0``): the sorted |overlaps| of random patterns, the crosstalk.
-    Only where the state is stable in those directions (``a < T``), T > 0.
+    Only where the state is stable in those directions (``a < T``), T > 0. The finite-run noise
+    of the time averages is neglected: where the values are equal (paramagnet), sorting them
+    splits them by about that noise, which this estimate does not include (their sum is exact).
 
     Returns
     -------
