@@ -8,8 +8,9 @@ measured m on the same scale).
 (b) m versus the number of examples M at r = 0.3 (K = 3 archetypes, started in archetype 1),
 supervised (filled) and unsupervised (open) Monte Carlo, against the RS retrieval branch with
 the exact binomial average over the M example signs (at low storage the supervised and
-unsupervised equations coincide). Unsupervised runs at small M can fall into single-example
-attractors (m ~ r = 0.3), a state outside the archetype theory.
+unsupervised equations coincide; the curve zig-zags at small M because at even M a fraction
+of the sites has a tied example vote and no signal). Unsupervised runs at small M can fall
+into single-example attractors (m ~ r = 0.3), a state outside the archetype theory.
 (c) The learning threshold alpha_c(rho) (T = 0, supervised): the largest load
 K / N^(P-1) with a retrieval state, P = 2, 4, 6. For P >= 4 it tends to a plateau as
 rho -> infinity (ultra-detection; dashed: the closed form
