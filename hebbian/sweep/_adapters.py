@@ -188,8 +188,7 @@ class ReplicaEngine(Engine):
                 raise ValueError("alpha is what quantity = 'critical_capacity' computes: do not give it")
             required = models.FAMILIES[model][0]
             p = models.check_params(model, **params, **({"alpha": 0.0} if "alpha" in required else {}))
-            if "alpha" in required:
-                del p["alpha"]
+            p.pop("alpha", None)          # also the optional alpha = 0 default of the learning families
         else:
             p = models.check_params(model, **params)
             if p.get("beta") is None:
@@ -219,7 +218,7 @@ class ReplicaEngine(Engine):
         except ImportError:
             return                            # validated again by the engine when the task runs
         mdl = get_model(model, settings["level"])
-        kw = {k: v for k, v in params.items() if v is not None}
+        kw = _replica_params(params)
         if settings["quantity"] == "critical_capacity":
             kw.setdefault("beta", math.inf)
             if "alpha" in models.FAMILIES[model][0]:
@@ -235,7 +234,7 @@ class ReplicaEngine(Engine):
 
     def run(self, model, params, settings, observables, seed):
         import replica
-        kw = {k: v for k, v in params.items() if v is not None}
+        kw = _replica_params(params)
         if settings["quantity"] == "critical_capacity":
             res = replica.critical_capacity(model, settings["level"], **settings["options"], **kw)
             return {name: _field(res, "alpha" if name == "alpha_c" else name, name) for name in observables}
@@ -277,6 +276,14 @@ def _n_archetypes(model, params, N):
         return params["K"]
     P = params.get("P", 2)
     return max(1, int(round(params.get("alpha", 0.0) * float(N) ** (P - 1))))
+
+
+def _replica_params(params):
+    """The control parameters the replica engine takes: set and numeric. ``rule`` (a string
+    that ``models.check_params`` fills in for the learning families) is dropped: the replica
+    theory of multitasking at low storage does not depend on it, and ``replica.solve`` accepts
+    numbers only."""
+    return {k: v for k, v in params.items() if v is not None and not isinstance(v, str)}
 
 
 def _field(record, key, name):
