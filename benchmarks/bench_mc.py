@@ -175,7 +175,9 @@ def bench_case(case, exe, so, quick, workdir):
     model = _engine.prepare([net])
     beta = case["beta"]
     per_sweep = net.N * model.n
-    sweeps = max(2, int((1.5e6 if quick else 6e6) / per_sweep))
+    # steady-state throughput: each timed call does >= 6e6 (quick) / 3e7 site-pattern operations
+    # (milliseconds of work), so the fixed cost of a call is measured on its own (call_overhead_us)
+    sweeps = max(2, int((6e6 if quick else 3e7) / per_sweep))
     repeats = 3 if quick else 7
     time_numba(model, net, beta, 1, 1, 1)                      # compile (or load from the cache)
     t_nb, t_c = np.inf, np.inf
@@ -192,6 +194,8 @@ def bench_case(case, exe, so, quick, workdir):
         t, _ = time_numba(model, net, beta, max(1, sweeps // G), G, repeats)
         inter[str(G)] = t * 1e9
     t_np = time_numpy(model, net, beta, 4000 if quick else 20000)
+    t_one, _ = time_numba(model, net, beta, 1, 1, repeats)    # one sweep per call
+    overhead_us = max(0.0, (t_one - t_nb) * net.N * 1e6)
     return {
         "case": case["name"], "family": model.family, "sweeps_timed": sweeps,
         "acceptance": acc_c / (sweeps * net.N),
@@ -201,6 +205,8 @@ def bench_case(case, exe, so, quick, workdir):
         "numba_over_c_standalone_speed": t_cs / t_nb,
         "numba_over_numpy_speed": t_np / t_nb,
         "interleaving_gain": {G: t_nb * 1e9 / t for G, t in inter.items()},
+        "call_overhead_us": overhead_us,
+        "numba_one_sweep_per_call_over_c_speed": t_c / t_one,
         "same_trajectory_as_c": same,
     }
 
