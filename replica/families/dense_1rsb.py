@@ -31,9 +31,10 @@ import numpy as np
 
 from .._rsb_models import Dense1RSB
 from .._rsb_solve import pspin_transitions
-from ..base import prepare_params, register
+from ..base import register
 from ._rsb_common import RSB1Model
 from ._rsb_fold import fold_1rsb
+from .dense_rs import DenseRS
 
 __all__ = ["DenseOneStep"]
 
@@ -48,12 +49,7 @@ class DenseOneStep(RSB1Model):
 
     family = "dense"
 
-    def prepare(self, params):
-        shape, full = prepare_params(self.family, params)
-        if np.any(full["P"] < 3):
-            raise ValueError(f"P must be >= 3 for the replica model 'dense', got {full['P'].min():g} "
-                             "(P = 2 is the AGS Hopfield model: use model='hopfield')")
-        return shape, full
+    prepare = DenseRS.prepare        # the same parameters and the same refusal of P = 2
 
     def scalar(self, p, i):
         P = int(p["P"][i])
