@@ -18,6 +18,7 @@ import pytest
 from hebbian.gallery import load_gallery, sweep_commands
 from hebbian.gallery._gallery import FIGURE_MODULES, default_configs_dir, resolve_names
 from hebbian.sweep import load_config
+from sweep_helpers import env as sweep_env
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD_FIELDS = {"figure", "panel", "observable", "params", "N", "mc", "mc_err", "n_samples", "theory", "z",
@@ -91,8 +92,7 @@ def _tiny_configs(tmp_path, names=None):
 
 
 def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env = sweep_env()                       # the repository on PYTHONPATH, one OpenMP thread
     env.setdefault("MPLBACKEND", "Agg")
     return env
 
