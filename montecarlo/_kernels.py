@@ -107,14 +107,14 @@ def block(b, B, fam, rule, order, N, n, K, R, T, track, learn, swap_every, n_swe
     sample = np.int64(0)
     for t in range(n_sweeps):
         if m1 - m0 == 1:
-            # one loop per family (constant-folded copies of _sweep1): fewer live values
+            # one loop per family: _sweep1 is compiled once by Numba (fam an int64, not a
+            # literal: less to type) and inlined by LLVM in each branch, where fam is known
+            # and folds (measured as fast as literal copies); fewer live values
             if fam == 0:
-                f0 = 0
-                _sweep1(m0, b, f0, rule, order, N, n, K, P, mode, track, v, xi, scale, dself, tab, cache, ftab,
+                _sweep1(m0, b, fam, rule, order, N, n, K, P, mode, track, v, xi, scale, dself, tab, cache, ftab,
                         fcache, Q, PS, work, spins, S, Sxi, rng, imem, fmem, probe)
             elif fam == 1:
-                f1 = 1
-                _sweep1(m0, b, f1, rule, order, N, n, K, P, mode, track, v, xi, scale, dself, tab, cache, ftab,
+                _sweep1(m0, b, fam, rule, order, N, n, K, P, mode, track, v, xi, scale, dself, tab, cache, ftab,
                         fcache, Q, PS, work, spins, S, Sxi, rng, imem, fmem, probe)
             else:
                 # general (its field costs O(P) per pattern: a branch on fam does not matter)

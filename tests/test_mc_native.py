@@ -144,3 +144,34 @@ def test_two_processes_on_a_cold_cache(net, tmp_path):
     warm = subprocess.run([sys.executable, "-c", _CHILD], env=env, cwd=str(tmp_path), capture_output=True,
                           text=True, check=True)
     assert json.loads(warm.stdout) == {"digest": ref, "numba": False}
+
+
+def test_build_generates_machine_code_for_the_kernel_only(monkeypatch):
+    """The build optimises and emits machine code once, for the kernel (its helpers are only
+    linked: the compile-time saving of _native._one_final_module), compiles from a private copy
+    of the kernels module (the module's own dispatchers stay untouched), restores Numba's
+    methods afterwards, and yields a loadable object (whose numbers the fallback test compares
+    with Numba's dispatcher)."""
+    from numba.core import codegen
+
+    from montecarlo import _kernels
+
+    before = {(cls, a): getattr(cls, a) for cls, a in (
+        (codegen.CPUCodeLibrary, "finalize"), (codegen.JITCodeLibrary, "get_pointer_to_function"),
+        (codegen.JITCPUCodegen, "set_env"))}
+    emitted = []
+    real = codegen.JITCodeLibrary._finalize_specific
+
+    def count(self):
+        emitted.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(codegen.JITCodeLibrary, "_finalize_specific", count)
+    n_overloads = len(_kernels.block.overloads)
+    symbol, obj = _native._build("block", _native.SIGNATURES["block"])
+    helpers = {f for f, obj in vars(_kernels).items() if hasattr(obj, "py_func")} - {"block"}
+    assert len(helpers) >= 10
+    assert emitted.count("block") == 1 and not helpers & set(emitted), emitted
+    assert all(getattr(cls, a) is f for (cls, a), f in before.items())
+    assert len(_kernels.block.overloads) == n_overloads
+    assert _native._load(obj, symbol) != 0
