@@ -80,6 +80,9 @@ def build_c():
     so.pair_sweeps.argtypes = [vp, vp, ci, ci, vp, vp, vp, cd, cd, cl]
     so.table_sweeps.argtypes = [vp, vp, ci, ci, vp, vp, vp, cd, cd, cl]
     so.pair_sweeps.restype = so.table_sweeps.restype = cl
+    so.pair_sweeps_interleaved.argtypes = [vp, vp, ci, ci, vp, vp, vp, ci, cd, cd, cl]
+    so.table_sweeps_interleaved.argtypes = [vp, vp, ci, ci, vp, vp, vp, ci, cd, cd, cl]
+    so.pair_sweeps_interleaved.restype = so.table_sweeps_interleaved.restype = cl
     return exe, so, "gcc " + " ".join(flags)
 
 
@@ -109,11 +112,14 @@ def time_numba(model, net, beta, sweeps, chains, repeats):
     return best / (sweeps * net.N * chains), call
 
 
-def _c_inputs(model, net, beta, sweeps):
-    state, _ = fresh_call(model, net, 1, sweeps, beta)
-    s = np.ascontiguousarray(state.spins[0, 0, 0, 0])
-    S = (model.v[0].astype(np.int64).T @ s.astype(np.int64)).astype(np.int32)
-    return s, S, np.ascontiguousarray(state.rng[0, 0, 0, 0])
+def _c_inputs(model, net, beta, sweeps, chains=1):
+    """Spins, overlaps and streams of ``chains`` fresh chains (as the Numba kernel gets them);
+    one chain: 1-d arrays, else one row per chain."""
+    state, _ = fresh_call(model, net, chains, sweeps, beta)
+    s = np.ascontiguousarray(state.spins[0, :, 0, 0])
+    S = np.ascontiguousarray((s.astype(np.int64) @ model.v[0].astype(np.int64)).astype(np.int32))
+    rng = np.ascontiguousarray(state.rng[0, :, 0, 0])
+    return (s[0], S[0], rng[0]) if chains == 1 else (s, S, rng)
 
 
 def time_c(so, model, net, beta, sweeps, repeats):
@@ -135,6 +141,26 @@ def time_c(so, model, net, beta, sweeps, repeats):
                                   float(model.tscale[0]), sweeps)
         best = min(best, time.thread_time() - t0)
     return best / (sweeps * net.N), int(acc), s, rng
+
+
+def time_c_interleaved(so, model, net, beta, sweeps, chains, repeats):
+    """G = ``chains`` chains interleaved attempt by attempt by the C yardstick (per chain)."""
+    ptr = lambda a: a.ctypes.data_as(ctypes.c_void_p)  # noqa: E731
+    v = model.v[0]
+    D = model.dself[0].astype(np.int32)
+    tab = np.ascontiguousarray(model.tab[0])
+    best = np.inf
+    for _ in range(repeats):
+        s, S, rng = _c_inputs(model, net, beta, sweeps, chains)
+        t0 = time.thread_time()
+        if model.family == "pair":
+            so.pair_sweeps_interleaved(ptr(v), ptr(D), model.n, net.N, ptr(S), ptr(s), ptr(rng), chains, beta,
+                                       float(model.scale[0]), sweeps)
+        else:
+            so.table_sweeps_interleaved(ptr(v), ptr(tab), model.n, net.N, ptr(S), ptr(s), ptr(rng), chains, beta,
+                                        float(model.tscale[0]), sweeps)
+        best = min(best, time.thread_time() - t0)
+    return best / (sweeps * net.N * chains), s, rng
 
 
 def time_c_standalone(exe, model, net, beta, sweeps, repeats, workdir):
@@ -189,10 +215,13 @@ def bench_case(case, exe, so, quick, workdir):
     same = bool(np.array_equal(call.arrays["spins"][0], spins_c) and np.array_equal(call.arrays["rng"][0], rng_c)
                 and int(call.arrays["imem"][_native.ACC, 0]) == acc_c)
     t_cs = time_c_standalone(exe, model, net, beta, sweeps, repeats, workdir)
-    inter = {}
+    inter, c_inter, same_inter = {}, {}, True
     for G in (2, 4, 8):
-        t, _ = time_numba(model, net, beta, max(1, sweeps // G), G, repeats)
+        t, call_g = time_numba(model, net, beta, max(1, sweeps // G), G, repeats)
         inter[str(G)] = t * 1e9
+        t, spins_g, rng_g = time_c_interleaved(so, model, net, beta, max(1, sweeps // G), G, repeats)
+        c_inter[str(G)] = t * 1e9
+        same_inter &= bool(np.array_equal(call_g.arrays["spins"], spins_g) and np.array_equal(call_g.arrays["rng"], rng_g))
     t_np = time_numpy(model, net, beta, 4000 if quick else 20000)
     t_one, _ = time_numba(model, net, beta, 1, 1, repeats)    # one sweep per call
     overhead_us = max(0.0, (t_one - t_nb) * net.N * 1e6)
@@ -205,6 +234,9 @@ def bench_case(case, exe, so, quick, workdir):
         "numba_over_c_standalone_speed": t_cs / t_nb,
         "numba_over_numpy_speed": t_np / t_nb,
         "interleaving_gain": {G: t_nb * 1e9 / t for G, t in inter.items()},
+        "c_interleaved_ns_per_chain": c_inter,
+        "c_interleaving_gain": {G: t_c * 1e9 / t for G, t in c_inter.items()},
+        "same_interleaved_trajectories_as_c": same_inter,
         "call_overhead_us": overhead_us,
         "numba_one_sweep_per_call_over_c_speed": t_c / t_one,
         "same_trajectory_as_c": same,

@@ -102,6 +102,7 @@ def prepare(nets, field_="exact"):
     mode = 0
     if P == 2:
         fam = 0
+        mode = 1 if pair_field_bound(v) < 2 ** 31 else 0               # int32 field sums are exact
         v2 = v.astype(np.int64) ** 2
         dself = v2.sum(axis=2)                                          # (nets, N)
         if not allt:
@@ -257,6 +258,13 @@ def _xoshiro_state(ss):
     if not st.any():                       # the all-zero state is the one forbidden state
         st[0] = 1
     return st
+
+
+def pair_field_bound(v):
+    """A bound on every partial sum of the pair field ``sum_p v_ip S_p`` (any site i, any spins),
+    ``v`` (nets, N, n): ``max_i sum_p |v_ip| * max_p sum_i |v_ip|``, since ``|S_p| <= sum_i |v_ip|``."""
+    av = np.abs(v.astype(np.int64))
+    return int((av.sum(axis=2).max(axis=1) * av.sum(axis=1).max(axis=1)).max())
 
 
 def fresh_state(layout, seed, model, init):

@@ -27,7 +27,8 @@ Conventions shared with :mod:`montecarlo._engine`, which validates, allocates an
 
   0 pair     P = 2, any integer patterns:
              ``dE = 2 scale (s_i sum_p v_ip S_p - D_i)``, ``D_i = sum_p v_ip^2``: exact integer
-             arithmetic (int64 sums) and one rounding. Energy ``-(scale/2)(sum_p S_p^2 - c)``
+             arithmetic and one rounding; the sum is int32 when ``mode`` is 1 (the engine's
+             bound ``max_i sum_p |v_ip| * max_p sum_i |v_ip| < 2^31`` makes it exact), else int64. Energy ``-(scale/2)(sum_p S_p^2 - c)``
              with ``c = sum_ip v_ip^2`` (distinct tuples) or 0 (all tuples).
   1 table    P >= 3, patterns +-1: ``dE = 2 scale sum_p x_p tab[S_p - x_p]``, ``x_p = v_ip s_i``,
              ``tab[T] = e_(P-1)`` of N - 1 entries +-1 with sum T (or the all-tuple analogue),
@@ -178,14 +179,21 @@ def _attempt(m, net, sc, i, tau, beta, b, fam, rule, N, n, K, P, mode, track, v,
     Table field: with ``D_p = tab[S_p - 1] + tab[S_p + 1]`` and ``C = sum_p (tab[S_p - 1] -
     tab[S_p + 1])`` (``cache[m, :n]`` and ``cache[m, n]``, refreshed after each accepted flip,
     when every S_p changes anyway), ``sum_p x_p tab[S_p - x_p] = (C + s_i sum_p v_ip D_p)/2``
-    exactly: a dot product per attempt. Pair and table field sums are exact int64 (measured
-    faster than int32: LLVM vectorises them without horizontal adds).
+    exactly: a dot product per attempt. Table sums are exact int64; pair sums are int32 when
+    that is exact (``mode`` 1: ~15% faster at K = 40 with AVX-512), else int64.
     """
     si = np.int64(spins[m, i])
     if fam == 0:
-        acc = 0
-        for p in range(n):
-            acc += v[net, i, p] * S[m, p]
+        if mode == 1:
+            # the engine checked that every partial sum fits int32: twice the lanes per vector
+            a32 = np.int32(0)
+            for p in range(n):
+                a32 = np.int32(a32 + np.int32(v[net, i, p]) * S[m, p])
+            acc = np.int64(a32)
+        else:
+            acc = 0
+            for p in range(n):
+                acc += v[net, i, p] * S[m, p]
         dE = 2.0 * sc * (si * acc - dself[net, i])
     elif fam == 1:
         dE = _table_delta(m, net, i, n, si, v, sc, cache, 0)

@@ -213,3 +213,40 @@ def test_warm_start_needs_neither_numba_nor_scipy(net):
 def test_zero_temperature_rule_name(net):
     run = simulate(net, math.inf, 3, seed=1, rule="metropolis")
     assert run.rule == "zero-temperature" and run.beta == math.inf
+
+
+def test_pair_field_bound_chooses_int32_sums_only_when_exact():
+    """The pair family sums its field in int32 only when no partial sum can leave int32."""
+    v = np.ones((1, 1000, 40), dtype=np.int8)
+    assert _engine.pair_field_bound(v) == 40 * 1000
+    big = np.full((1, 1400, 100), -127, dtype=np.int8)          # e.g. class sums of 127 examples
+    assert _engine.pair_field_bound(big) == (100 * 127) * (1400 * 127) >= 2 ** 31
+    v2 = np.zeros((2, 3, 2), dtype=np.int8)
+    v2[1, 0] = [5, -7]
+    v2[1, 2, 1] = 3
+    assert _engine.pair_field_bound(v2) == 12 * 10               # max_i sum_p |v| times max_p sum_i |v|
+    assert _engine.prepare([Network(patterns.binary(3, 50, 1), 2)]).mode == 1
+
+
+@pytest.mark.parametrize("learn", [False, True])
+def test_int32_and_int64_pair_sums_give_the_same_numbers(learn):
+    """The two exact pair-field sums of the kernel (mode 1: int32, mode 0: int64) follow the same
+    trajectories, with single and interleaved chains."""
+    rng = np.random.default_rng(4)
+    if learn:
+        xi = patterns.binary(3, 60, rng)
+        net = Network.from_examples(patterns.examples(xi, 5, 0.6, rng), 2, "supervised", r=0.6, archetypes=xi)
+    else:
+        net = Network(patterns.diluted(4, 60, 0.4, rng), 2)
+    model = _engine.prepare([net])
+    assert model.fam == 0 and model.mode == 1
+    outs = []
+    for mode in (1, 0):
+        model.mode = mode
+        for block in (1, 3):
+            st = _engine.fresh_state((1, 3, 2, 1, model.N), 8, model, None)
+            outs.append(_engine.execute(model, st, betas=[0.8], rule=0, order=0, sweeps=20, burn_in=0, every=2,
+                                        block=block))
+    for o in outs[1:]:
+        assert np.array_equal(o.m, outs[0].m) and np.array_equal(o.energy, outs[0].energy)
+        assert np.array_equal(o.q, outs[0].q)

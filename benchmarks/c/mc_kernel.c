@@ -105,6 +105,68 @@ long table_sweeps(const int8_t *restrict v, const int64_t *restrict tab, int n, 
     return nacc;
 }
 
+/* G independent chains interleaved attempt by attempt in one thread (the yardstick of
+ * montecarlo's interleaved blocks): chain g owns S[g*n ...], s[g*N ...], st[4g ...]; every
+ * chain follows the trajectory it would follow alone. The C version of "interleaving raises
+ * throughput": an out-of-order core can overlap the attempts of independent chains only where
+ * one chain leaves it idle (waiting for memory, the logarithm or a mispredicted branch). */
+long pair_sweeps_interleaved(const int8_t *restrict v, const int32_t *restrict D, int n, int N, int32_t *S,
+                             int8_t *s, uint64_t *st, int G, double beta, double scale, long sweeps) {
+    long nacc = 0;
+    const double two_scale = 2.0 * scale;
+    for (long t = 0; t < sweeps * (long)N; t++) {
+        for (int g = 0; g < G; g++) {
+            uint64_t *rs = st + 4 * g;
+            int32_t *restrict Sg = S + (size_t)g * n;
+            int8_t *restrict sg = s + (size_t)g * N;
+            const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
+            const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
+            const int8_t *restrict row = v + (size_t)i * n;
+            int32_t acc = 0;
+            for (int p = 0; p < n; p++) acc += row[p] * Sg[p];
+            const int si = sg[i];
+            const double dE = two_scale * (double)(si * acc - D[i]);
+            if (!(beta * dE < tau)) continue;
+            sg[i] = (int8_t)(-si);
+            const int d = -2 * si;
+            for (int p = 0; p < n; p++) Sg[p] += d * row[p];
+            nacc++;
+        }
+    }
+    return nacc;
+}
+
+long table_sweeps_interleaved(const int8_t *restrict v, const int64_t *restrict tab, int n, int N, int32_t *S,
+                              int8_t *s, uint64_t *st, int G, double beta, double scale, long sweeps) {
+    long nacc = 0;
+    const int64_t *restrict tab0 = tab + (N + 1);
+    int64_t *D = malloc((size_t)G * n * sizeof *D), C[G];
+    for (int g = 0; g < G; g++) table_refresh(tab0, n, S + (size_t)g * n, D + (size_t)g * n, C + g);
+    for (long t = 0; t < sweeps * (long)N; t++) {
+        for (int g = 0; g < G; g++) {
+            uint64_t *rs = st + 4 * g;
+            int32_t *restrict Sg = S + (size_t)g * n;
+            int8_t *restrict sg = s + (size_t)g * N;
+            int64_t *restrict Dg = D + (size_t)g * n;
+            const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
+            const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
+            const int8_t *restrict row = v + (size_t)i * n;
+            const int si = sg[i];
+            int64_t dot = 0;
+            for (int p = 0; p < n; p++) dot += row[p] > 0 ? Dg[p] : -Dg[p];
+            const double dE = scale * (double)(C[g] + si * dot);
+            if (!(beta * dE < tau)) continue;
+            sg[i] = (int8_t)(-si);
+            const int d = -2 * si;
+            for (int p = 0; p < n; p++) Sg[p] += d * row[p];
+            table_refresh(tab0, n, Sg, Dg, C + g);
+            nacc++;
+        }
+    }
+    free(D);
+    return nacc;
+}
+
 #ifndef MC_NO_MAIN
 static void *load(const char *dir, const char *name, size_t bytes) {
     char path[4096];
