@@ -44,25 +44,29 @@ static inline uint64_t next(uint64_t *s) {
 
 static inline double threshold_glauber(double u) { return log((1.0 - u) / u); }
 
+/* One attempt on one chain (its stream rs, overlaps S, spins s); 1 if the flip was accepted.
+ * Inlined in the single-chain and the interleaved loops alike. */
+static inline int pair_attempt(const int8_t *restrict v, const int32_t *restrict D, int n, int N,
+                               int32_t *restrict S, int8_t *restrict s, uint64_t *rs, double beta, double two_scale) {
+    const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
+    const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
+    const int8_t *restrict row = v + (size_t)i * n;
+    int32_t acc = 0;
+    for (int p = 0; p < n; p++) acc += row[p] * S[p];
+    const int si = s[i];
+    const double dE = two_scale * (double)(si * acc - D[i]);
+    if (!(beta * dE < tau)) return 0;
+    s[i] = (int8_t)(-si);
+    const int d = -2 * si;
+    for (int p = 0; p < n; p++) S[p] += d * row[p];
+    return 1;
+}
+
 long pair_sweeps(const int8_t *restrict v, const int32_t *restrict D, int n, int N, int32_t *restrict S,
                         int8_t *restrict s, uint64_t *st, double beta, double scale, long sweeps) {
     uint64_t rs[4] = {st[0], st[1], st[2], st[3]};
     long nacc = 0;
-    const double two_scale = 2.0 * scale;
-    for (long t = 0; t < sweeps * (long)N; t++) {
-        const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
-        const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
-        const int8_t *restrict row = v + (size_t)i * n;
-        int32_t acc = 0;
-        for (int p = 0; p < n; p++) acc += row[p] * S[p];
-        const int si = s[i];
-        const double dE = two_scale * (double)(si * acc - D[i]);
-        if (!(beta * dE < tau)) continue;
-        s[i] = (int8_t)(-si);
-        const int d = -2 * si;
-        for (int p = 0; p < n; p++) S[p] += d * row[p];
-        nacc++;
-    }
+    for (long t = 0; t < sweeps * (long)N; t++) nacc += pair_attempt(v, D, n, N, S, s, rs, beta, 2.0 * scale);
     memcpy(st, rs, sizeof rs);
     return nacc;
 }
@@ -78,6 +82,25 @@ static void table_refresh(const int64_t *restrict tab0, int n, const int32_t *re
     *C = c;
 }
 
+/* One attempt of the table field on one chain (its cache D, C); 1 if accepted. */
+static inline int table_attempt(const int8_t *restrict v, const int64_t *restrict tab0, int n, int N,
+                                int32_t *restrict S, int8_t *restrict s, uint64_t *rs, int64_t *restrict D,
+                                int64_t *C, double beta, double scale) {
+    const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
+    const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
+    const int8_t *restrict row = v + (size_t)i * n;
+    const int si = s[i];
+    int64_t dot = 0;
+    for (int p = 0; p < n; p++) dot += row[p] > 0 ? D[p] : -D[p];
+    const double dE = scale * (double)(*C + si * dot);
+    if (!(beta * dE < tau)) return 0;
+    s[i] = (int8_t)(-si);
+    const int d = -2 * si;
+    for (int p = 0; p < n; p++) S[p] += d * row[p];
+    table_refresh(tab0, n, S, D, C);
+    return 1;
+}
+
 long table_sweeps(const int8_t *restrict v, const int64_t *restrict tab, int n, int N, int32_t *restrict S,
                   int8_t *restrict s, uint64_t *st, double beta, double scale, long sweeps) {
     uint64_t rs[4] = {st[0], st[1], st[2], st[3]};
@@ -85,21 +108,7 @@ long table_sweeps(const int8_t *restrict v, const int64_t *restrict tab, int n, 
     const int64_t *restrict tab0 = tab + (N + 1);
     int64_t *D = malloc((size_t)n * sizeof *D), C;
     table_refresh(tab0, n, S, D, &C);
-    for (long t = 0; t < sweeps * (long)N; t++) {
-        const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
-        const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
-        const int8_t *restrict row = v + (size_t)i * n;
-        const int si = s[i];
-        int64_t dot = 0;
-        for (int p = 0; p < n; p++) dot += row[p] > 0 ? D[p] : -D[p];
-        const double dE = scale * (double)(C + si * dot);
-        if (!(beta * dE < tau)) continue;
-        s[i] = (int8_t)(-si);
-        const int d = -2 * si;
-        for (int p = 0; p < n; p++) S[p] += d * row[p];
-        table_refresh(tab0, n, S, D, &C);
-        nacc++;
-    }
+    for (long t = 0; t < sweeps * (long)N; t++) nacc += table_attempt(v, tab0, n, N, S, s, rs, D, &C, beta, scale);
     free(D);
     memcpy(st, rs, sizeof rs);
     return nacc;
@@ -113,26 +122,9 @@ long table_sweeps(const int8_t *restrict v, const int64_t *restrict tab, int n, 
 long pair_sweeps_interleaved(const int8_t *restrict v, const int32_t *restrict D, int n, int N, int32_t *S,
                              int8_t *s, uint64_t *st, int G, double beta, double scale, long sweeps) {
     long nacc = 0;
-    const double two_scale = 2.0 * scale;
-    for (long t = 0; t < sweeps * (long)N; t++) {
-        for (int g = 0; g < G; g++) {
-            uint64_t *rs = st + 4 * g;
-            int32_t *restrict Sg = S + (size_t)g * n;
-            int8_t *restrict sg = s + (size_t)g * N;
-            const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
-            const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
-            const int8_t *restrict row = v + (size_t)i * n;
-            int32_t acc = 0;
-            for (int p = 0; p < n; p++) acc += row[p] * Sg[p];
-            const int si = sg[i];
-            const double dE = two_scale * (double)(si * acc - D[i]);
-            if (!(beta * dE < tau)) continue;
-            sg[i] = (int8_t)(-si);
-            const int d = -2 * si;
-            for (int p = 0; p < n; p++) Sg[p] += d * row[p];
-            nacc++;
-        }
-    }
+    for (long t = 0; t < sweeps * (long)N; t++)
+        for (int g = 0; g < G; g++)
+            nacc += pair_attempt(v, D, n, N, S + (size_t)g * n, s + (size_t)g * N, st + 4 * g, beta, 2.0 * scale);
     return nacc;
 }
 
@@ -142,27 +134,10 @@ long table_sweeps_interleaved(const int8_t *restrict v, const int64_t *restrict 
     const int64_t *restrict tab0 = tab + (N + 1);
     int64_t *D = malloc((size_t)G * n * sizeof *D), C[G];
     for (int g = 0; g < G; g++) table_refresh(tab0, n, S + (size_t)g * n, D + (size_t)g * n, C + g);
-    for (long t = 0; t < sweeps * (long)N; t++) {
-        for (int g = 0; g < G; g++) {
-            uint64_t *rs = st + 4 * g;
-            int32_t *restrict Sg = S + (size_t)g * n;
-            int8_t *restrict sg = s + (size_t)g * N;
-            int64_t *restrict Dg = D + (size_t)g * n;
-            const uint32_t i = (uint32_t)(((next(rs) >> 32) * (uint64_t)N) >> 32);
-            const double tau = threshold_glauber((double)(next(rs) >> 11) * (1.0 / 9007199254740992.0));
-            const int8_t *restrict row = v + (size_t)i * n;
-            const int si = sg[i];
-            int64_t dot = 0;
-            for (int p = 0; p < n; p++) dot += row[p] > 0 ? Dg[p] : -Dg[p];
-            const double dE = scale * (double)(C[g] + si * dot);
-            if (!(beta * dE < tau)) continue;
-            sg[i] = (int8_t)(-si);
-            const int d = -2 * si;
-            for (int p = 0; p < n; p++) Sg[p] += d * row[p];
-            table_refresh(tab0, n, Sg, Dg, C + g);
-            nacc++;
-        }
-    }
+    for (long t = 0; t < sweeps * (long)N; t++)
+        for (int g = 0; g < G; g++)
+            nacc += table_attempt(v, tab0, n, N, S + (size_t)g * n, s + (size_t)g * N, st + 4 * g, D + (size_t)g * n,
+                                  C + g, beta, scale);
     free(D);
     return nacc;
 }
