@@ -9,8 +9,10 @@ time-averaged |m_mu| of each network sorted in decreasing order (the order of a 
 random in a simulation), averaged over networks. RS: the thermodynamic state, amplitudes
 sorted. (d, e) The (d, T) regime map of the RS thermodynamic state for K = 2 and 3.
 (f) Every Monte Carlo amplitude against its RS value: amplitudes that vanish at N -> infinity
-keep a positive finite-N value of the order of the crosstalk noise (dotted: sqrt(2 / (pi N)),
-the mean |m| of a random state).
+keep a positive finite-N value of the order of the crosstalk noise; the inset draws them
+against their finite-N mean (:func:`finite_n_abs`: Gaussian quenched crosstalk and thermal
+fluctuations, where the state is stable in their directions, T > 0, and away from the
+critical rounding, chi <= _CRITICAL_CHI).
 """
 
 from __future__ import annotations
@@ -127,21 +129,38 @@ def draw(results, stem, quick=False):
     ax = axes[1, 2]
     pts = [p for key in ("fig4_multitasking_mc_d", "fig4_multitasking_mc_T") for p in _points(results[key])]
     Ns = sorted({p["N"] for p in pts})
+    inset = ax.inset_axes([0.58, 0.16, 0.38, 0.36])
+    top = 0.0
     for i, N in enumerate(Ns):
         st = size_style(i, len(Ns))
-        th = np.concatenate([p["theory_m"] for p in pts if p["N"] == N and p["theory_m"] is not None])
-        v = np.concatenate([p["mc"] for p in pts if p["N"] == N and p["theory_m"] is not None])
-        e = np.concatenate([p["err"] for p in pts if p["N"] == N and p["theory_m"] is not None])
+        use = [p for p in pts if p["N"] == N and p["theory_m"] is not None]
+        th = np.concatenate([p["theory_m"] for p in use])
+        v = np.concatenate([p["mc"] for p in use])
+        e = np.concatenate([p["err"] for p in use])
         plotting.mc_points(ax, th, v, e, color=st["color"], marker=st["marker"], markersize=st["markersize"] * 0.8,
                            label=f"N = {N}", elinewidth=0.6)
-        ax.axhline(math.sqrt(2 / (math.pi * N)), color=st["color"], lw=0.6, ls=":")
+        # the amplitudes that vanish at N -> infinity, against their finite-N mean (finite_n_abs)
+        fc = [finite_n_abs(p["solution"], p["params"]["d"], p["params"]["T"], N) for p in use]
+        fin, chi = np.concatenate([f for f, _ in fc]), np.concatenate([c for _, c in fc])
+        ok = np.isfinite(fin) & (chi <= _CRITICAL_CHI)       # where the Gaussian estimate holds
+        if ok.any():
+            plotting.mc_points(inset, fin[ok], v[ok], e[ok], color=st["color"], marker=st["marker"],
+                               markersize=st["markersize"] * 0.6, elinewidth=0.5)
+            top = max(top, float(np.max(fin[ok])), float(np.max(v[ok])))
     ax.plot([0, 1], [0, 1], "-", color="0.3", lw=0.8, zorder=0, label="MC = RS")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(r"RS amplitude $|m_k|$")
     ax.set_ylabel(r"MC amplitude $|m_k|$")
-    ax.set_title(r"all points (dotted: $\sqrt{2/(\pi N)}$)", fontsize=8)
+    ax.set_title("all points (inset: vanishing ones, finite N)", fontsize=7.5)
     ax.legend(loc="upper left", fontsize=6)
+    top = 1.1 * top if top > 0 else 0.2
+    inset.plot([0, top], [0, top], "-", color="0.3", lw=0.6, zorder=0)
+    inset.set_xlim(0, top)
+    inset.set_ylim(0, top)
+    inset.tick_params(labelsize=5, length=2)
+    inset.set_xlabel("finite-$N$ theory", fontsize=5.5, labelpad=1)
+    inset.set_ylabel("MC", fontsize=5.5, labelpad=1)
     panel_label(ax, "f")
     quick_note(ax, quick)
     fig.tight_layout()
