@@ -221,7 +221,8 @@ def bench_case(case, exe, so, quick, workdir):
         inter[str(G)] = t * 1e9
         t, spins_g, rng_g = time_c_interleaved(so, model, net, beta, max(1, sweeps // G), G, repeats)
         c_inter[str(G)] = t * 1e9
-        same_inter &= bool(np.array_equal(call_g.arrays["spins"], spins_g) and np.array_equal(call_g.arrays["rng"], rng_g))
+        same_inter &= bool(np.array_equal(call_g.arrays["spins"], spins_g)
+                           and np.array_equal(call_g.arrays["rng"], rng_g))
     t_np = time_numpy(model, net, beta, 4000 if quick else 20000)
     t_one, _ = time_numba(model, net, beta, 1, 1, repeats)    # one sweep per call
     overhead_us = max(0.0, (t_one - t_nb) * net.N * 1e6)

@@ -5,7 +5,7 @@ variable                   default  effect
 =========================  =======  ==========================================================
 ``HEBBIAN_NUMBA_CACHE``    ``1``    ``0`` turns the on-disk cache of the compiled kernel off
                                     (e.g. a read-only install, or a cluster whose shared disk
-                                    is slow): every process then compiles it (~5 s). Its machine
+                                    is slow): every process then compiles it (~4 s). Its machine
                                     code goes to ``$NUMBA_CACHE_DIR/hebbian_montecarlo`` if
                                     ``NUMBA_CACHE_DIR`` is set (e.g. node-local scratch), else
                                     ``montecarlo/__pycache__`` if writable, else

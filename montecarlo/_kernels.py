@@ -28,8 +28,9 @@ Conventions shared with :mod:`montecarlo._engine`, which validates, allocates an
   0 pair     P = 2, any integer patterns:
              ``dE = 2 scale (s_i sum_p v_ip S_p - D_i)``, ``D_i = sum_p v_ip^2``: exact integer
              arithmetic and one rounding; the sum is int32 when ``mode`` is 1 (the engine's
-             bound ``max_i sum_p |v_ip| * max_p sum_i |v_ip| < 2^31`` makes it exact), else int64. Energy ``-(scale/2)(sum_p S_p^2 - c)``
-             with ``c = sum_ip v_ip^2`` (distinct tuples) or 0 (all tuples).
+             bound ``max_i sum_p |v_ip| * max_p sum_i |v_ip| < 2^31`` makes it exact), else
+             int64. Energy ``-(scale/2)(sum_p S_p^2 - c)`` with ``c = sum_ip v_ip^2`` (distinct
+             tuples) or 0 (all tuples).
   1 table    P >= 3, patterns +-1: ``dE = 2 scale sum_p x_p tab[S_p - x_p]``, ``x_p = v_ip s_i``,
              ``tab[T] = e_(P-1)`` of N - 1 entries +-1 with sum T (or the all-tuple analogue),
              tabulated once as exact integers (int64), evaluated as a dot product with a
