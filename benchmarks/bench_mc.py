@@ -201,10 +201,12 @@ def bench_case(case, exe, so, quick, workdir):
     model = _engine.prepare([net])
     beta = case["beta"]
     per_sweep = net.N * model.n
-    # steady-state throughput: each timed call does >= 6e6 (quick) / 3e7 site-pattern operations
-    # (milliseconds of work), so the fixed cost of a call is measured on its own (call_overhead_us)
-    sweeps = max(2, int((6e6 if quick else 3e7) / per_sweep))
-    repeats = 3 if quick else 7
+    # steady-state throughput: each timed call does >= 6e6 (quick) / 1.2e8 site-pattern operations
+    # (5-40 ms of work: a call's fixed cost, 0.05-0.5 ms with the first sweep over arrays that
+    # the preparation pushed out of L2, weighs <= 4%), so that fixed cost is measured on its own
+    # (call_overhead_us)
+    sweeps = max(2, int((6e6 if quick else 1.2e8) / per_sweep))
+    repeats = 3 if quick else 5
     time_numba(model, net, beta, 1, 1, 1)                      # compile (or load from the cache)
     t_nb, t_c = np.inf, np.inf
     for _ in range(2):                                         # alternate, to share the machine's moods
