@@ -57,8 +57,8 @@ def cases():
         out[name + "_rep"] = lambda net=net: simulate(net, 0.8, 20, seed=8, replicas=2, chains=2, every=2)
         out[name + "_pt"] = lambda net=net: parallel_tempering(net, [0.5, 1.0, 1.5, 3.0], 40, seed=9, replicas=2,
                                                                swap_every=2)
-    wide = Network(patterns.binary(300, 1000, _rng(15)), 2)      # > 256 KB of patterns: interleaved
-    wide3 = Network(patterns.binary(300, 1000, _rng(16)), 3)
+    wide = Network(patterns.binary(600, 4000, _rng(15)), 2)      # 2.4 MB > L2: interleaved
+    wide3 = Network(patterns.binary(600, 4000, _rng(16)), 3)
     group = [Network(patterns.binary(4, 40, _rng(20 + k)), 3) for k in range(3)]
     out["d4dil_plefka"] = lambda: simulate(nets["d4dil"], 1.5, 20, seed=3, field="plefka")
     out["d4_plefka"] = lambda: simulate(nets["d4"], 1.5, 20, seed=3, field="plefka")

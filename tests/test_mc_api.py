@@ -250,3 +250,19 @@ def test_int32_and_int64_pair_sums_give_the_same_numbers(learn):
     for o in outs[1:]:
         assert np.array_equal(o.m, outs[0].m) and np.array_equal(o.energy, outs[0].energy)
         assert np.array_equal(o.q, outs[0].q)
+
+
+def test_l2_size_is_read_from_sysfs_with_a_default(tmp_path):
+    """Chains are interleaved only beyond the per-core L2 cache, read from sysfs."""
+    for k, (level, kind, size) in enumerate([("1", "Data", "48K"), ("1", "Instruction", "32K"), ("2", "Unified", "2048K"),
+                                              ("3", "Unified", "32M")]):
+        d = tmp_path / f"index{k}"
+        d.mkdir()
+        (d / "level").write_text(level + "\n")
+        (d / "type").write_text(kind + "\n")
+        (d / "size").write_text(size + "\n")
+    assert _engine._l2_bytes(root=str(tmp_path)) == 2048 * 1024
+    (tmp_path / "index2" / "size").write_text("1M\n")
+    assert _engine._l2_bytes(root=str(tmp_path)) == 1024 ** 2
+    assert _engine._l2_bytes(default=123, root=str(tmp_path / "absent")) == 123
+    assert _engine.L2_BYTES >= 64 * 1024
