@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hebbian.sweep import ConfigError, load_config
-from hebbian.sweep._adapters import ReplicaEngine
+from replica._sweep import ReplicaEngine
 from hebbian.sweep._config import output_paths, parse_override
 
 HASH = "hebbian.sweep._testing:HashEngine"

@@ -196,3 +196,18 @@ def test_main_job_runs_and_resumes(tmp_path):
     assert np.isfinite(ds.m).all()
     proc = run_cli(["--out", tmp_path / "default"], timeout=600)
     assert "0 computed now" in proc.stderr
+
+
+def test_hebbian_imports_no_engine_until_a_config_names_one():
+    """The adapters live with their engines (montecarlo._sweep, replica._sweep): importing
+    hebbian and hebbian.sweep loads neither engine; asking for one by name registers it."""
+    import subprocess
+    import sys
+    code = ("import sys, hebbian, hebbian.sweep, hebbian.gallery\n"
+            "eng = lambda: sorted(m for m in sys.modules if m.split('.')[0] in ('montecarlo', 'replica'))\n"
+            "assert eng() == [], eng()\n"
+            "from hebbian.sweep._engine import get_engine\n"
+            "assert type(get_engine('replica')).__module__ == 'replica._sweep'\n"
+            "assert not any(m.startswith('montecarlo') for m in eng()), eng()\n"
+            "assert type(get_engine('montecarlo')).__module__ == 'montecarlo._sweep'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

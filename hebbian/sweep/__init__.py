@@ -6,10 +6,9 @@ Public API: :func:`load_config` (read + validate + expand a TOML sweep), :func:`
 is read back with :func:`hebbian.load_result`. ``scripts/sweep.py`` is the command line.
 """
 
-from . import _adapters  # noqa: F401  (registers "montecarlo" and "replica"; imports no engine)
 from ._config import ConfigError, SweepConfig, load_config
-from ._engine import Engine, Observable, Setting, register_engine
+from ._engine import Engine, Observable, Setting, engine_versions, register_engine
 from ._runner import SweepReport, assemble_partial, get_comm, run_sweep
 
 __all__ = ["load_config", "run_sweep", "assemble_partial", "get_comm", "ConfigError", "SweepConfig", "SweepReport",
-           "Engine", "Setting", "Observable", "register_engine"]
+           "Engine", "Setting", "Observable", "register_engine", "engine_versions"]

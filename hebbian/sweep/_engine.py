@@ -3,8 +3,9 @@
 An adapter turns one grid point (model parameters + engine settings) and one keyed random
 stream into a dict of observables. The runner knows nothing else about the engines: it
 validates a config through :meth:`Engine.check_param` / :meth:`Engine.check_point`, orders
-tasks by :meth:`Engine.cost`, and calls :meth:`Engine.run`. Adapters import their engine
-lazily inside those methods, so ``hebbian`` imports without ``montecarlo`` or ``replica``.
+tasks by :meth:`Engine.cost`, and calls :meth:`Engine.run`. The built-in adapters live
+with their engines (``montecarlo._sweep``, ``replica._sweep``) and register by name when
+the runner first asks for them, so ``hebbian`` imports without ``montecarlo`` or ``replica``.
 
 Engines are found by name in a registry (:func:`register_engine`) or, for plug-ins and
 tests, by an import path ``"package.module:ClassName"`` in the config's ``engine`` key.
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 
 from .. import _checks
 
-__all__ = ["Engine", "Setting", "Observable", "register_engine", "get_engine", "REQUIRED"]
+__all__ = ["Engine", "Setting", "Observable", "register_engine", "get_engine", "engine_versions",
+           "BUILTIN_ENGINES", "REQUIRED"]
 
 REQUIRED = object()
 
@@ -180,6 +182,10 @@ class Engine(abc.ABC):
 
 _REGISTRY: dict = {}
 
+#: the engines shipped with the package: name -> module that registers it when imported
+#: (imported only when a config names the engine, so ``hebbian`` imports no engine)
+BUILTIN_ENGINES = {"montecarlo": "montecarlo._sweep", "replica": "replica._sweep"}
+
 
 def register_engine(name, engine_class):
     """Make ``engine = "<name>"`` in a config use ``engine_class`` (an :class:`Engine` subclass)."""
@@ -191,10 +197,14 @@ def register_engine(name, engine_class):
 def get_engine(name):
     """Instantiate the engine adapter for a config's ``engine`` value.
 
-    ``name`` is a registered name or an import path ``"package.module:ClassName"``.
+    ``name`` is a registered name (the built-in ``"montecarlo"`` and ``"replica"`` register
+    when their adapter module is first imported) or an import path
+    ``"package.module:ClassName"``.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"engine must be a non-empty string, got {name!r}")
+    if name not in _REGISTRY and name in BUILTIN_ENGINES:
+        importlib.import_module(BUILTIN_ENGINES[name])
     if name in _REGISTRY:
         return _REGISTRY[name]()
     if ":" in name:
@@ -206,8 +216,16 @@ def get_engine(name):
         if not (isinstance(cls, type) and issubclass(cls, Engine)):
             raise ValueError(f"engine {name!r} is not an Engine subclass")
         return cls()
-    raise ValueError(f"engine must be one of {', '.join(repr(n) for n in sorted(_REGISTRY))} "
+    known = sorted(set(_REGISTRY) | set(BUILTIN_ENGINES))
+    raise ValueError(f"engine must be one of {', '.join(repr(n) for n in known)} "
                      f"or 'package.module:Class', got {name!r}")
+
+
+def engine_versions(module):
+    """``{module: version}`` of an engine package (its own ``__version__``, else hebbian's)."""
+    from .. import __version__
+    mod = importlib.import_module(module)
+    return {module: getattr(mod, "__version__", __version__)}
 
 
 def is_number(value):
