@@ -102,7 +102,7 @@ class GaussHermite:
         """
         a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
         vals = f(a[..., None] + b[..., None] * self.nodes)
-        out = vals @ self.weights
+        out = np.einsum("...j,j->...", vals, self.weights)
         return float(out) if out.ndim == 0 else out
 
     # ------------------------------------------------------------------ the named averages
@@ -237,11 +237,11 @@ class Breakpoint(GaussHermite):
             base = _LOCAL_KIND[k]
             if base == "tanh":
                 if "tanh" not in loc:
-                    loc["tanh"] = (php - phm) @ self._g["tanh"]
+                    loc["tanh"] = _rowdot(php - phm, self._g["tanh"])
             elif base not in loc:
                 if even is None:
                     even = php + phm
-                loc[base] = even @ self._g[base]
+                loc[base] = _rowdot(even, self._g[base])
         for k in names:
             if k == "tanh":
                 v = erf(t) + loc["tanh"] * inv_kappa
@@ -267,6 +267,16 @@ class Breakpoint(GaussHermite):
 
 _LOCAL_KIND = {"tanh": "tanh", "tanh2": "sech2", "sech2": "sech2", "beta*sech2": "sech2", "sech4": "sech4",
                "beta*sech4": "sech4", "logcosh": "logcosh", "logcosh/beta": "logcosh", "entropy": "entropy"}
+
+
+def _rowdot(a, w):
+    """``a @ w`` for a of shape (B, n), summed in the same order for every row whatever B.
+
+    BLAS matrix-vector products take different code paths (and rounding) for different B, so
+    a point solved inside a grid would differ in the last bits from the same point solved
+    alone; ``einsum`` reduces each row on its own.
+    """
+    return np.einsum("ij,j->i", a, w)
 
 
 def _hermite_rule(n):
@@ -302,23 +312,23 @@ def _hermite(names, beta, a, b, z, w):
         if k in ("logcosh", "logcosh/beta", "entropy") and lc is None:
             lc = np.logaddexp(x, -x)
         if k == "tanh":
-            v = t @ w
+            v = _rowdot(t, w)
         elif k == "tanh2":
-            v = (t * t) @ w
+            v = _rowdot(t * t, w)
         elif k == "sech2":
-            v = s2 @ w
+            v = _rowdot(s2, w)
         elif k == "beta*sech2":
-            v = beta * (s2 @ w)
+            v = beta * _rowdot(s2, w)
         elif k == "sech4":
-            v = (s2 * s2) @ w
+            v = _rowdot(s2 * s2, w)
         elif k == "beta*sech4":
-            v = beta * ((s2 * s2) @ w)
+            v = beta * _rowdot(s2 * s2, w)
         elif k == "logcosh":
-            v = lc @ w
+            v = _rowdot(lc, w)
         elif k == "logcosh/beta":
-            v = (lc @ w) / beta
+            v = _rowdot(lc, w) / beta
         else:  # entropy
-            v = (lc - x * t) @ w
+            v = _rowdot(lc - x * t, w)
         res[k] = v
     return res
 

@@ -20,7 +20,7 @@ def _settings(**kw):
     return s
 
 
-def _same(a, b, tol=1e-10):
+def _same(a, b, tol=0.0):
     """Every observable of two records equal (floats to tol, NaN where NaN; str and bool exactly)."""
     assert a.keys() == b.keys()
     for k in a:
@@ -141,3 +141,115 @@ def test_default_block_of_an_engine_loops_over_run():
     e = Twice()
     assert e.run_block("toy", [{"x": 1}, {"x": 3}], {}, ("y",)) == [{"y": 2}, {"y": 6}]
     assert e.run_block("toy", [{"x": 1}, {"x": 3}], {}, ("y",), seeds=[10, 20]) == [{"y": 12}, {"y": 26}]
+
+
+# ---------------------------------------------------------------------- block tasks in the runner
+BLOCK_SWEEP = """
+engine = "replica"
+model = "hopfield"
+observables = ["m", "q", "free_energy", "converged", "message", "branch", "stable"]
+[grid]
+alpha = {start = 0.0, stop = 0.16, num = 17}
+T = {start = 0.0, stop = 1.2, num = 25}
+[replica]
+level = "rs"
+[run]
+progress = "none"
+"""
+
+
+def _quiet(config, out, **kw):
+    import io
+    from hebbian.sweep import run_sweep
+    return run_sweep(config, out, stream=io.StringIO(), **kw)
+
+
+@pytest.fixture(scope="module")
+def block_sweep(tmp_path_factory):
+    from hebbian.sweep import load_config
+    import hebbian
+    tmp = tmp_path_factory.mktemp("blocks")
+    config = load_config(text=BLOCK_SWEEP)
+    report = _quiet(config, tmp / "b.h5")
+    return config, report, hebbian.load_result(tmp / "b.h5")
+
+
+def test_plan_groups_points_into_blocks_by_cost_and_structure(block_sweep):
+    from hebbian.sweep._runner import plan_tasks
+    config, _, _ = block_sweep
+    units, cost, unit_cost, blocks = plan_tasks(config)
+    assert blocks and sorted(u for us in units for u in us) == list(range(config.n_tasks))
+    assert all(c <= config.engine.block_cost or len(us) == 1 for us, c in zip(units, cost))
+    assert 1 < len(units) < config.n_tasks / 50                   # blocks of ~100-300 points
+    for us in units:                                              # T = 0 points form their own blocks
+        zero = {config.points[u][0]["beta"] == math.inf for u in us}
+        assert len(zero) == 1
+    assert plan_tasks(config)[0] == units                         # from the config alone
+
+
+def test_block_sweep_is_the_vectorised_solve_of_the_grid(block_sweep):
+    config, report, ds = block_sweep
+    assert report.n_computed == config.n_tasks == 17 * 25 and report.n_failed == 0
+    from hebbian.sweep._journal import Journal
+    records, _ = Journal.read(report.work_dir / "journal.jsonl")
+    blocks = [r for r in records if r["kind"] == "block"]
+    assert len(blocks) > 1 and sum(len(r["p"]) for r in blocks) == config.n_tasks
+    assert not [r for r in records if r["kind"] == "task"]
+    alpha, T = ds.alpha.values, ds["T"].values
+    with np.errstate(divide="ignore"):
+        beta = np.where(T > 0, 1.0 / np.where(T > 0, T, 1.0), np.inf)
+    sol = replica.solve("hopfield", alpha=alpha[:, None], beta=beta[None, :])
+    # bit for bit the solve of the whole grid (each row summed alone: no dependence on the batch)
+    assert np.array_equal(ds.m.values, sol.m, equal_nan=True)
+    assert np.array_equal(ds.free_energy.values, sol.free_energy, equal_nan=True)
+    assert np.array_equal(ds.converged.values, sol.converged)
+    assert (ds.branch.values == sol.branch.astype(str)).all() and (ds.message.values == sol.message.astype(str)).all()
+    assert set(np.unique(ds.branch.values)) == {"retrieval", "spin glass", "paramagnet"}
+    wall = ds.task_wall_time.values
+    assert (wall > 0).all() and len(np.unique(wall)) <= len(blocks)    # a block's time shared by its points
+
+
+def test_block_sweep_resumes_per_block(block_sweep, tmp_path):
+    import hebbian
+    from sweep_helpers import assert_same_numbers
+    config, report, ds = block_sweep
+    out = tmp_path / "r.h5"
+    _quiet(config, out)
+    journal = tmp_path / "r.sweep" / "journal.jsonl"
+    lines = journal.read_bytes().split(b"\n")
+    kinds = [b'"kind":"block"' in line for line in lines]
+    first = kinds.index(True)
+    # a crash after two blocks, in the middle of writing the third record
+    keep = first + 2
+    journal.write_bytes(b"\n".join(lines[:keep]) + b"\n" + lines[keep][:60])
+    out.unlink()
+    from hebbian.sweep._journal import Journal
+    done = sum(len(r["p"]) for r in Journal.read(journal)[0] if r["kind"] == "block")
+    rep = _quiet(config, out, resume=True)
+    assert rep.n_computed == config.n_tasks - done
+    assert_same_numbers(ds, hebbian.load_result(out))
+    assert _quiet(config, out, resume=True).n_computed == 0
+
+
+def test_invalid_point_of_a_block_is_refused_before_any_work(tmp_path):
+    from hebbian.sweep import ConfigError, load_config
+    text = BLOCK_SWEEP.replace('model = "hopfield"', 'model = "dense"').replace(
+        "alpha = {start = 0.0, stop = 0.16, num = 17}", "alpha = [0.01, 0.02]\nP = [3, 4, 2, 5]")
+    with pytest.raises(ConfigError, match=r"grid point alpha=0.01, P=2, T=0.0 \(task 50\).*P must be >= 3"):
+        load_config(text=text)
+
+
+@pytest.mark.mpi
+def test_block_sweep_two_ranks_bit_identical_to_serial(block_sweep, tmp_path):
+    import shutil
+    pytest.importorskip("mpi4py", reason="needs mpi4py")
+    if shutil.which("mpiexec") is None:
+        pytest.skip("needs mpiexec")
+    import hebbian
+    from sweep_helpers import assert_same_numbers, run_cli
+    _, _, ds = block_sweep
+    (tmp_path / "b.toml").write_text(BLOCK_SWEEP + 'root_computes = "yes"\n')
+    run_cli([tmp_path / "b.toml", "--out", tmp_path / "m.h5"], mpi_ranks=2)
+    mpi = hebbian.load_result(tmp_path / "m.h5")
+    assert_same_numbers(ds, mpi)
+    assert set(mpi.task_rank.values.ravel()) == {0, 1}

@@ -10,7 +10,8 @@ Layout (``A...`` = the grid axes, named after the swept parameters, in config or
   Observables without error bars (replica theory, ``converged``, ``message``) have no ``_err``.
 * ``task_index(A...)``: the canonical index of the grid point (its seeds derive from it);
   ``task_wall_time``, ``task_rank``, ``task_host``, ``task_error`` ``(A..., sample)``:
-  per-task provenance; ``task_error`` is ``""`` for a good task.
+  per-task provenance; ``task_error`` is ``""`` for a good task. Points computed together in
+  one block task (replica theory) share its wall time equally.
 * Coordinates: the axes; ``beta = 1/T`` along a ``T`` axis; ``sample``; the fixed numeric
   parameters and engine settings as scalar coordinates.
 * Attributes: the config (text, overrides, canonical JSON, sha256), seeds and the seed
@@ -42,13 +43,14 @@ def assemble(config, records):
     """
     import xarray as xr
     from .. import __version__
+    from ._journal import task_records
     from ._runner import _git_commit
 
     S, n_points = config.samples, config.n_points
     key = config.sha256[:16]
     best = {}
-    for rec in records:
-        if rec.get("kind") != "task" or rec.get("cfg") != key:
+    for rec in task_records(records):
+        if rec.get("cfg") != key:
             continue
         u = rec["p"] * S + rec["s"]
         if rec["ok"] or u not in best or not best[u]["ok"]:

@@ -3,7 +3,9 @@
 An adapter turns one grid point (model parameters + engine settings) and one keyed random
 stream into a dict of observables. The runner knows nothing else about the engines: it
 validates a config through :meth:`Engine.check_param` / :meth:`Engine.check_point`, orders
-tasks by :meth:`Engine.cost`, and calls :meth:`Engine.run`. The built-in adapters live
+tasks by :meth:`Engine.cost`, and calls :meth:`Engine.run` -- or, for an engine with a block
+budget (:attr:`Engine.block_cost`), :meth:`Engine.run_block` on blocks of grid points. The
+built-in adapters live
 with their engines (``montecarlo._sweep``, ``replica._sweep``) and register by name when
 the runner first asks for them, so ``hebbian`` imports without ``montecarlo`` or ``replica``.
 
@@ -96,9 +98,14 @@ class Engine(abc.ABC):
         Keys of the engine's settings table. Any setting may also be a grid axis.
     observables : dict of str -> Observable
     default_observables : tuple of str
+    block_cost : float
+        Largest total :meth:`cost` of a block task (several grid points computed by one
+        :meth:`run_block` call and journaled together); 0 (default): one point per task.
+        Worth it where one call on many points costs far less than a call per point.
     """
 
     name: str = ""
+    block_cost: float = 0.0
     stochastic: bool = True
     settings: dict = {}
     observables: dict = {}
@@ -174,6 +181,10 @@ class Engine(abc.ABC):
             ``name -> (value, error)`` for observables with ``error=True``, else
             ``name -> value``; values are scalars or 1-d arrays (``dim`` set).
         """
+
+    def block_key(self, model, params, settings):
+        """Points with equal keys (and equal settings) may share a block task; default: all may."""
+        return None
 
     def run_block(self, model, points, settings, observables, seeds=None):
         """Compute several grid points that share ``settings`` (optional, for vectorised engines).

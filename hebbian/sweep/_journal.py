@@ -20,7 +20,7 @@ import os
 import time
 import zlib
 
-__all__ = ["Journal", "atomic_write_text", "fsync_dir"]
+__all__ = ["Journal", "atomic_write_text", "fsync_dir", "task_records"]
 
 
 def _encode(record):
@@ -151,6 +151,30 @@ class Journal:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def task_records(records):
+    """The per-unit task records of a journal: ``kind = "task"`` records as they are, and every
+    ``kind = "block"`` record (one task of several grid points, see ``hebbian.sweep._runner``)
+    split into one record per unit, with the block's wall time shared equally (``t``) and
+    its index (``block``) and total time (``block_t``) kept.
+
+    Yields
+    ------
+    dict with ``kind = "task"``, ``p``, ``s``, ``ok``, ``values`` (if ok), ``error`` (if not), ...
+    """
+    for rec in records:
+        kind = rec.get("kind")
+        if kind == "task":
+            yield rec
+        elif kind == "block":
+            n = len(rec["p"])
+            common = {k: v for k, v in rec.items() if k not in ("kind", "b", "p", "s", "values", "t")}
+            for i, (p, s) in enumerate(zip(rec["p"], rec["s"])):
+                out = dict(common, kind="task", p=p, s=s, t=rec["t"] / n, block=rec["b"], block_t=rec["t"])
+                if rec.get("ok"):
+                    out["values"] = rec["values"][i]
+                yield out
 
 
 def _datasync(fd):

@@ -1,8 +1,13 @@
 """Run a sweep: serially, or under MPI with rank 0 handing out tasks most expensive first.
 
-Work unit ("task") = (grid point, disorder sample); its random stream is
+Work unit = (grid point, disorder sample); its random stream is
 ``SeedSequence(seed, spawn_key=(point, sample))`` whatever rank runs it and in whatever
-order, so the assembled numbers do not depend on the number of ranks.
+order, so the assembled numbers do not depend on the number of ranks. A task is one unit, or
+for an engine with a block budget (``Engine.block_cost > 0``, the replica theory) a block of
+units that share the engine settings and ``Engine.block_key``, consecutive in the canonical
+order, of total cost at most the budget, computed by one ``Engine.run_block`` call and
+journaled as one record (:func:`plan_tasks`; the blocks depend on the config alone, never on
+the number of ranks, so serial and MPI runs give the same numbers).
 
 MPI protocol (no MPI spawn, point-to-point messages only). On every rank the tasks run in a
 compute thread and the main thread only talks MPI (and, on rank 0, schedules and journals),
@@ -45,10 +50,10 @@ from pathlib import Path
 import numpy as np
 
 from ._config import ConfigError, SweepConfig, load_config
-from ._journal import Journal, atomic_write_text
+from ._journal import Journal, atomic_write_text, task_records
 from ._progress import Progress, format_duration
 
-__all__ = ["run_sweep", "assemble_partial", "SweepReport", "get_comm"]
+__all__ = ["run_sweep", "assemble_partial", "SweepReport", "get_comm", "plan_tasks"]
 
 _TAG_TASK, _TAG_RESULT = 11, 12
 _DONE = -1
@@ -155,40 +160,39 @@ def run_sweep(config, out=None, *, resume=False, comm=None, stream=None):
         raise shared
     done = set(shared)
 
-    S = config.samples
-    costs = [float(config.engine.cost(config.model, dict(p), dict(s))) for p, s in config.points]
-    order = sorted((u for u in range(config.n_tasks) if u not in done), key=lambda u: (-costs[u // S], u))
+    plan = _Plan(config, done)
+    order = plan.order
     hosts = comm.gather(host, root=0) if comm is not None else [host]
     root_computes = size == 1 or config.run["root_computes"] == "yes" or \
         (config.run["root_computes"] == "auto" and size <= 4)
 
     with _abort_on_error(comm):
         if comm is not None and order and config.run["numba_cache"]:
-            _staged_warm_up(comm, config, order[0] // S, stream)
+            _staged_warm_up(comm, config, plan.units[order[0]][0] // config.samples, stream)
         if rank == 0:
             try:
-                ws.session_start(size, hosts, root_computes, len(order))
-                progress = Progress(config.n_tasks, len(done), sum(costs[u // S] for u in order),
+                ws.session_start(size, hosts, root_computes, plan.n_pending)
+                progress = Progress(config.n_tasks, len(done), sum(plan.cost[t] for t in order),
                                     mode=config.run["progress"], interval=config.run["log_interval"],
                                     stream=stream)
                 t0 = time.perf_counter()
                 try:
                     if comm is None:
-                        for u in order:
-                            rec = _execute(config, u, 0, host)
+                        for t in order:
+                            rec = _execute(config, plan, t, 0, host)
                             ws.record(rec)
-                            progress.update(costs[u // S], rec["ok"])
+                            plan.progress(progress, t, rec)
                     else:
-                        _root_loop(comm, config, order, costs, ws, progress, root_computes, host)
+                        _root_loop(comm, config, plan, ws, progress, root_computes, host)
                 finally:
                     progress.close()
                 elapsed = time.perf_counter() - t0
-                ws.session_end(elapsed, len(order))
-                report = ws.finish(config, elapsed, len(order), stream)
+                ws.session_end(elapsed, plan.n_pending)
+                report = ws.finish(config, elapsed, plan.n_pending, stream)
             finally:
                 ws.release()
         else:
-            _worker_loop(comm, config, host)
+            _worker_loop(comm, config, plan, host)
             report = None
         if comm is not None:
             _quiet_barrier(comm)
@@ -226,7 +230,74 @@ def assemble_partial(config, out=None):
 
 
 # --------------------------------------------------------------------------- one task
-def _execute(config, unit, rank, host):
+class _Plan:
+    """The tasks of this session: pending units per task (:func:`plan_tasks`), costs, order."""
+
+    def __init__(self, config, done):
+        units, cost, self.unit_cost, self.blocks = plan_tasks(config)
+        self.units = [tuple(u for u in us if u not in done) for us in units]
+        self.cost = [sum(self.unit_cost[u] for u in us) for us in self.units]
+        self.order = sorted((t for t, us in enumerate(self.units) if us), key=lambda t: (-self.cost[t], t))
+        self.n_pending = sum(len(self.units[t]) for t in self.order)
+
+    def progress(self, progress, t, rec):
+        for u in self.units[t]:
+            progress.update(self.unit_cost[u], rec["ok"])
+
+
+def plan_tasks(config):
+    """The tasks of a sweep, from its config alone (never from the number of ranks).
+
+    Without a block budget (``Engine.block_cost <= 0``, the default) every unit
+    ``u = point * samples + sample`` is a task. With one, units with equal settings and equal
+    ``Engine.block_key`` are grouped (in canonical order of their first unit) and cut into
+    consecutive blocks of total cost at most ``block_cost`` (at least one unit each).
+
+    Returns
+    -------
+    units : list of tuple of int
+        The units of each task, in canonical order.
+    cost : list of float
+        Cost estimate of each task (sum over its units).
+    unit_cost : list of float
+        Cost estimate of each unit.
+    blocks : bool
+        Whether tasks are blocks (journaled as ``kind = "block"`` records).
+    """
+    S, eng = config.samples, config.engine
+    point_cost = [float(eng.cost(config.model, dict(p), dict(s))) for p, s in config.points]
+    unit_cost = [point_cost[u // S] for u in range(config.n_tasks)]
+    budget = float(getattr(eng, "block_cost", 0.0) or 0.0)
+    if budget <= 0.0:
+        units = [(u,) for u in range(config.n_tasks)]
+    else:
+        groups = {}
+        for u in range(config.n_tasks):
+            params, settings = config.points[u // S]
+            key = (json.dumps(settings, sort_keys=True, default=repr),
+                   repr(eng.block_key(config.model, dict(params), dict(settings))))
+            groups.setdefault(key, []).append(u)
+        units = []
+        for members in groups.values():
+            block, acc = [], 0.0
+            for u in members:
+                if block and acc + unit_cost[u] > budget:
+                    units.append(tuple(block))
+                    block, acc = [], 0.0
+                block.append(u)
+                acc += unit_cost[u]
+            units.append(tuple(block))
+    return units, [sum(unit_cost[u] for u in us) for us in units], unit_cost, budget > 0.0
+
+
+# --------------------------------------------------------------------------- one task
+def _execute(config, plan, task, rank, host):
+    if not plan.blocks:
+        return _execute_unit(config, plan.units[task][0], rank, host)
+    return _execute_block(config, task, plan.units[task], rank, host)
+
+
+def _execute_unit(config, unit, rank, host):
     point, sample = divmod(unit, config.samples)
     params, settings = config.points[point]
     rec = {"kind": "task", "p": point, "s": sample, "cfg": config.sha256[:16]}
@@ -236,6 +307,30 @@ def _execute(config, unit, rank, host):
         raw = config.engine.run(config.model, dict(params), dict(settings), config.observables,
                                 config.task_seed(point, sample))
         rec["values"] = _encode_values(config, raw)
+        rec["ok"] = True
+    except Exception as exc:                       # journaled, reported, retried on --resume
+        rec["ok"] = False
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc(limit=-4)
+    rec.update(t=time.perf_counter() - t0, rank=rank, host=host, start=start)
+    return rec
+
+
+def _execute_block(config, task, units, rank, host):
+    """One record for a block: ``p``, ``s`` and ``values`` are lists over its units (all or none)."""
+    S = config.samples
+    points = [u // S for u in units]
+    rec = {"kind": "block", "b": task, "p": points, "s": [u % S for u in units], "cfg": config.sha256[:16]}
+    start = time.time()
+    t0 = time.perf_counter()
+    try:
+        settings = config.points[points[0]][1]
+        raw = config.engine.run_block(config.model, [dict(config.points[p][0]) for p in points], dict(settings),
+                                      config.observables, seeds=[config.task_seed(u // S, u % S) for u in units])
+        if not isinstance(raw, list) or len(raw) != len(units):
+            raise TypeError(f"engine {config.engine_name!r} run_block returned "
+                            f"{type(raw).__name__} for {len(units)} points, expected a list of {len(units)} dicts")
+        rec["values"] = [_encode_values(config, r) for r in raw]
         rec["ok"] = True
     except Exception as exc:                       # journaled, reported, retried on --resume
         rec["ok"] = False
@@ -301,8 +396,8 @@ class _Computer:
     Monte Carlo kernels release the GIL, pure-Python code yields it every few milliseconds.
     """
 
-    def __init__(self, config, rank, host):
-        self.config, self.rank, self.host = config, rank, host
+    def __init__(self, config, plan, rank, host):
+        self.config, self.plan, self.rank, self.host = config, plan, rank, host
         self.todo = deque()
         self.done = stdqueue.SimpleQueue()
         self.cv = threading.Condition()
@@ -350,17 +445,18 @@ class _Computer:
                     if not self.todo:
                         return
                     u = self.todo.popleft()
-                self.done.put(_execute(self.config, u, self.rank, self.host))
+                self.done.put(_execute(self.config, self.plan, u, self.rank, self.host))
         except BaseException as exc:            # noqa: BLE001 -- reported by results()
             self.done.put(exc)
 
 
-def _root_loop(comm, config, order, costs, ws, progress, root_computes, host):
+def _root_loop(comm, config, plan, ws, progress, root_computes, host):
     from mpi4py import MPI
     S = config.samples
-    queue = deque(order)                       # most expensive first
+    costs = plan.cost
+    queue = deque(plan.order)                  # most expensive first
     remaining = len(queue)
-    computer = _Computer(config, 0, host) if root_computes else None
+    computer = _Computer(config, plan, 0, host) if root_computes else None
     parties = ([0] if root_computes else []) + list(range(1, comm.size))
     assigned = {p: deque() for p in parties}   # handed to p, no result yet, in p's order
     idle = deque()                             # parties with nothing to do
@@ -375,13 +471,13 @@ def _root_loop(comm, config, order, costs, ws, progress, root_computes, host):
 
     def finished(p, rec):
         nonlocal remaining
-        assigned[p].remove(rec["p"] * S + rec["s"])
+        assigned[p].remove(rec["b"] if plan.blocks else rec["p"] * S + rec["s"])
         if queue:                              # answer first: the party keeps its queue full
             hand(p, queue.popleft())
         elif not assigned[p]:
             idle.append(p)
         ws.record(rec)
-        progress.update(costs[rec["p"]], rec["ok"])
+        plan.progress(progress, rec["b"] if plan.blocks else rec["p"] * S + rec["s"], rec)
         remaining -= 1
 
     def steal():
@@ -390,7 +486,7 @@ def _root_loop(comm, config, order, costs, ws, progress, root_computes, host):
         if revoking is not None or queue or not idle:
             return
         p = idle[0]
-        victims = [(costs[u // S], v, u) for v in parties if v != p for u in list(assigned[v])[1:]]
+        victims = [(costs[u], v, u) for v in parties if v != p for u in list(assigned[v])[1:]]
         if not victims:
             return
         _, v, u = max(victims)
@@ -444,8 +540,8 @@ def _root_loop(comm, config, order, costs, ws, progress, root_computes, host):
         comm.send(_DONE, dest=w, tag=_TAG_TASK)
 
 
-def _worker_loop(comm, config, host):
-    computer = _Computer(config, comm.rank, host)
+def _worker_loop(comm, config, plan, host):
+    computer = _Computer(config, plan, comm.rank, host)
     sends = []
     backoff = _Backoff()
     try:
@@ -562,8 +658,8 @@ class _Workspace:
         except BaseException:
             os.close(lock_fd)
             raise
-        done = {r["p"] * config.samples + r["s"] for r in records
-                if r.get("kind") == "task" and r.get("ok") and r.get("cfg") == config.sha256[:16]}
+        done = {r["p"] * config.samples + r["s"] for r in task_records(records)
+                if r.get("ok") and r.get("cfg") == config.sha256[:16]}
         prev = [r for r in records if r.get("kind") == "session"]
         if records or cut:
             msg = f"sweep: resuming {str(work)!r}: {len(done)}/{config.n_tasks} tasks already done"

@@ -224,20 +224,20 @@ class MultitaskingRS(Model):
         out = {}
         if mode in ("plain", "gaussian"):
             X, P = self._configs(p)
-            a = _cancel(x @ X.T, np.abs(x) @ np.abs(X).T, beta)     # (B, C)
+            a = _cancel(_mul(x, X.T), _mul(np.abs(x), np.abs(X).T), beta)     # (B, C)
             if mode == "plain":
                 b = np.zeros_like(a)
             else:
-                b = np.sqrt(p["rho"][:, None] * ((x * x) @ (X * X).T))
+                b = np.sqrt(p["rho"][:, None] * _mul(x * x, (X * X).T))
             names = tuple(k for k in ("tanh", "beta*sech2", "logcosh/beta", "entropy") if k in kinds)
             vals = dict(zip(names, quad.average(names, beta[:, None], a, b)))
             if "tanh" in vals:
-                out["m"] = (vals["tanh"] * P) @ X
+                out["m"] = _mul(vals["tanh"] * P, X)
                 if mode == "gaussian":
                     # at T = 0 a configuration whose field vanishes identically (a = b = 0) has
                     # beta sech^2 = inf but enters multiplied by n_mu = 0: it contributes 0
                     bs2 = np.where((a == 0.0) & (b == 0.0), 0.0, vals.get("beta*sech2"))
-                    out["n"] = out["m"] + p["rho"][:, None] * x * ((bs2 * P) @ (X * X))
+                    out["n"] = out["m"] + p["rho"][:, None] * x * _mul(bs2 * P, X * X)
                 else:
                     out["n"] = out["m"]
             if "logcosh/beta" in vals:
@@ -355,6 +355,13 @@ class MultitaskingRS(Model):
                 res = np.max(np.abs(fx - xs) / (1.0 + np.abs(xs)), axis=1)
             a[rows[res <= 1e-9]] = sym[rows[res <= 1e-9]]
         return classify_amplitudes(a)
+
+
+def _mul(a, b):
+    """``a @ b`` (2-D), each row of the result summed in an order that does not depend on the
+    number of rows (BLAS does not promise that: a point of a grid would differ in the last bits
+    from the same point solved alone)."""
+    return np.einsum("ij,jk->ik", a, b)
 
 
 def _cancel(field, size, beta):
