@@ -118,6 +118,12 @@ class ReplicaEngine(Engine):
         # block) and T = 0 or not (the solver splits them: T = 0 has other variables)
         return _group_key(_replica_params(params)), params.get("beta") == math.inf
 
+    def warm_up(self, model, params, settings):
+        # compile (or load from Numba's cache) the Gaussian-average kernels once, before the
+        # other ranks start
+        from .quadrature import DEFAULT
+        DEFAULT.average(("tanh", "logcosh/beta"), np.array([1.0, math.inf]), np.array([0.5, 0.5]), np.array([0.3, 0.3]))
+
     def run(self, model, params, settings, observables, seed):
         return self.run_block(model, [params], settings, observables)[0]
 

@@ -49,21 +49,30 @@ class Batch(dict):
     def __init__(self, params, size):
         super().__init__(params)
         self.size = int(size)
-        beta = self.get("beta")
-        self.zero_temperature = bool(beta is not None and np.all(np.isinf(beta)))
+        self._zero = self._inv = None
+
+    @property
+    def zero_temperature(self):
+        if self._zero is None:
+            beta = self.get("beta")
+            self._zero = bool(beta is not None and np.all(np.isinf(beta)))
+        return self._zero
 
     def take(self, idx):
         """The sub-batch of points ``idx`` (integer or boolean index array)."""
         idx = np.asarray(idx)
-        size = int(idx.sum()) if idx.dtype == bool else idx.size
-        return Batch({k: v[idx] for k, v in self.items()}, size)
+        size = int(np.count_nonzero(idx)) if idx.dtype == bool else idx.size
+        out = Batch({k: v[idx] for k, v in self.items()}, size)
+        if self._zero:                      # a sub-batch of a T = 0 batch is at T = 0
+            out._zero = True
+        return out
 
     @property
     def inv_beta(self):
-        """``1/beta`` with ``1/inf = 0``."""
-        beta = self["beta"]
-        with np.errstate(divide="ignore"):
-            return np.where(np.isinf(beta), 0.0, 1.0 / beta)
+        """``1/beta`` with ``1/inf = 0`` (cached)."""
+        if self._inv is None:
+            self._inv = 1.0 / self["beta"]
+        return self._inv
 
 
 class Model(abc.ABC):

@@ -81,6 +81,7 @@ class GaussHermite:
             raise ValueError(f"n must be an integer >= 2, got {n!r}")
         self.n = int(n)
         self.nodes, self.weights = _hermite_rule(self.n)
+        self._rule = _rule([(np.inf, self.nodes, self.weights)])
 
     def __repr__(self):
         return f"{type(self).__name__}(n={self.n})"
@@ -135,8 +136,9 @@ class GaussHermite:
         for k in names:
             if k not in KINDS:
                 raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}, got {k!r}")
-        beta, a, b = np.broadcast_arrays(np.asarray(beta, dtype=float), np.asarray(a, dtype=float),
-                                         np.asarray(b, dtype=float))
+        beta, a, b = (np.asarray(v, dtype=float) for v in (beta, a, b))
+        if not (beta.shape == a.shape == b.shape):
+            beta, a, b = np.broadcast_arrays(beta, a, b)
         shape = beta.shape
         beta, a, b = beta.ravel(), a.ravel(), np.abs(b.ravel())
         if np.any(~(beta > 0)):
@@ -148,12 +150,10 @@ class GaussHermite:
         return res[0] if single else res
 
     def _fill(self, names, beta, a, b, out):
-        direct = b == 0.0
-        _chunked(_direct, names, beta, a, b, np.flatnonzero(direct), out)
-        if np.any(np.isinf(beta) & ~direct):
+        if np.any(np.isinf(beta) & (b != 0.0)):
             raise ValueError("beta = inf with b != 0 averages a step function, which plain "
                              "Gauss-Hermite cannot do: use the Breakpoint rule")
-        _chunked(_hermite, names, beta, a, b, np.flatnonzero(~direct), out, self.nodes, self.weights)
+        _compiled(names, beta, a, b, self._rule, out)
 
 
 class Breakpoint(GaussHermite):
@@ -179,189 +179,57 @@ class Breakpoint(GaussHermite):
     def __init__(self, n=64):
         super().__init__(n)
         self.switch = self._BANDS[-1][0]
-        self._rules = [(kmax, *_hermite_rule(m)) for kmax, m in self._BANDS]
         x, w = np.polynomial.legendre.leggauss(_PANEL_NODES)
         edges = np.asarray(_PANEL_EDGES)
         lo, hi = edges[:-1, None], edges[1:, None]
-        self._u = (0.5 * (hi - lo) * x + 0.5 * (hi + lo)).ravel()
+        u = (0.5 * (hi - lo) * x + 0.5 * (hi + lo)).ravel()
         wu = (0.5 * (hi - lo) * w).ravel()
-        u = self._u
         e = np.exp(-2.0 * u)
         d = 1.0 + e
         s2 = 4.0 * e / (d * d)
         # localised parts on u > 0 with the weights and 1/sqrt(2 pi) folded in;
         # parity in u: tanh - sign is odd, the others are even
         c = wu * _INV_SQRT_2PI
-        self._g = {
-            "tanh": c * (-2.0 * e / d),
-            "sech2": c * s2,
-            "sech4": c * s2 * s2,
-            "logcosh": c * np.log1p(e),
-            "entropy": c * (np.log1p(e) + u * (2.0 * e / d)),
-        }
+        G = np.stack([c * (-2.0 * e / d), c * s2, c * s2 * s2, c * np.log1p(e), c * (np.log1p(e) + u * (2.0 * e / d))])
+        self._rule = _rule([(kmax, *_hermite_rule(m)) for kmax, m in self._BANDS], u, G)
 
     def __repr__(self):
         return f"Breakpoint(n={self.n})"
 
     def _fill(self, names, beta, a, b, out):
-        direct = b == 0.0
-        _chunked(_direct, names, beta, a, b, np.flatnonzero(direct), out)
-        kappa = np.where(direct, 0.0, beta * np.where(direct, 1.0, b))
-        lower = 0.0
-        for kmax, z, w in self._rules:
-            band = ~direct & (kappa > lower) & (kappa <= kmax)
-            _chunked(_hermite, names, beta, a, b, np.flatnonzero(band), out, z, w)
-            lower = kmax
-        _chunked(self._split, names, beta, a, b, np.flatnonzero(~direct & (kappa > lower)), out)
-
-    def _split(self, names, beta, a, b):
-        inf = np.isinf(beta)
-        beta_f = np.where(inf, 1.0, beta)
-        inv_kappa = np.where(inf, 0.0, 1.0 / (beta_f * b))
-        inv_beta = np.where(inf, 0.0, 1.0 / beta_f)
-        z0 = -a / b
-        # phi(z0 +- u/kappa) without the 1/sqrt(2 pi) (folded into the weights), in place;
-        # clipping |z| at 37 (phi ~ 1e-300) avoids denormal numbers, which are slow
-        php = np.multiply.outer(inv_kappa, self._u)
-        phm = np.subtract(z0[:, None], php)
-        php += z0[:, None]
-        for ph in (php, phm):
-            np.clip(ph, -37.0, 37.0, out=ph)
-            np.square(ph, out=ph)
-            ph *= -0.5
-            np.exp(ph, out=ph)
-        t = a / (_SQRT2 * b)
-        even = None
-        loc, res = {}, {}
-        for k in names:
-            base = _LOCAL_KIND[k]
-            if base == "tanh":
-                if "tanh" not in loc:
-                    loc["tanh"] = _rowdot(php - phm, self._g["tanh"])
-            elif base not in loc:
-                if even is None:
-                    even = php + phm
-                loc[base] = _rowdot(even, self._g[base])
-        for k in names:
-            if k == "tanh":
-                v = erf(t) + loc["tanh"] * inv_kappa
-            elif k == "sech2" or k == "sech4":
-                v = loc[k] * inv_kappa
-            elif k == "tanh2":
-                v = 1.0 - loc["sech2"] * inv_kappa
-            elif k == "beta*sech2":
-                v = loc["sech2"] / b
-            elif k == "beta*sech4":
-                v = loc["sech4"] / b
-            elif k == "entropy":
-                v = loc["entropy"] * inv_kappa
-            else:
-                e_abs = a * erf(t) + b * _SQRT_2_OVER_PI * np.exp(-np.minimum(t * t, 700.0))
-                if k == "logcosh":
-                    v = beta * e_abs + loc["logcosh"] * inv_kappa
-                else:  # logcosh/beta
-                    v = e_abs + loc["logcosh"] * inv_kappa * inv_beta
-            res[k] = v
-        return res
+        _compiled(names, beta, a, b, self._rule, out)
 
 
-_LOCAL_KIND = {"tanh": "tanh", "tanh2": "sech2", "sech2": "sech2", "beta*sech2": "sech2", "sech4": "sech4",
-               "beta*sech4": "sech4", "logcosh": "logcosh", "logcosh/beta": "logcosh", "entropy": "entropy"}
+def _rule(bands, u=None, G=None):
+    """The rule tuple of :func:`replica._quad_kernels.average`: Hermite bands, then the split."""
+    kmax = np.array([k for k, _, _ in bands], dtype=float)
+    off = np.concatenate([[0], np.cumsum([z.size for _, z, _ in bands])]).astype(np.int64)
+    hz = np.concatenate([z for _, z, _ in bands])
+    hw = np.concatenate([w for _, _, w in bands])
+    u = np.zeros(0) if u is None else np.ascontiguousarray(u, dtype=float)
+    G = np.zeros((5, 0)) if G is None else np.ascontiguousarray(G, dtype=float)
+    return kmax, off, hz, hw, u, G
 
 
-def _rowdot(a, w):
-    """``a @ w`` for a of shape (B, n), summed in the same order for every row whatever B.
+_CODES = {k: i for i, k in enumerate(KINDS)}
+_kernels = None
 
-    BLAS matrix-vector products take different code paths (and rounding) for different B, so
-    a point solved inside a grid would differ in the last bits from the same point solved
-    alone; ``einsum`` reduces each row on its own.
-    """
-    return np.einsum("ij,j->i", a, w)
+
+def _compiled(names, beta, a, b, rule, out):
+    """Run the compiled kernel (imported at the first average: Numba loads only when needed)."""
+    global _kernels
+    if _kernels is None:
+        from . import _quad_kernels as _kernels
+    codes = np.array([_CODES[k] for k in names], dtype=np.int64)
+    res = np.empty((len(names), beta.size))
+    _kernels.average(codes, np.ascontiguousarray(beta), np.ascontiguousarray(a), np.ascontiguousarray(b), rule, res)
+    for k, name in enumerate(names):
+        out[name] = res[k]
 
 
 def _hermite_rule(n):
     x, w = np.polynomial.hermite_e.hermegauss(n)
     return x, w / math.sqrt(2.0 * math.pi)
-
-
-# points per chunk: keeps the (points, nodes) temporaries in cache (3x faster than one pass)
-_CHUNK = 1024
-
-
-def _chunked(kernel, names, beta, a, b, idx, out, *args):
-    for start in range(0, idx.size, _CHUNK):
-        sub = idx[start:start + _CHUNK]
-        vals = kernel(names, beta[sub], a[sub], b[sub], *args)
-        for k in names:
-            out[k][sub] = vals[k]
-
-
-def _hermite(names, beta, a, b, z, w):
-    """Gauss-Hermite average of the kinds at points (beta, a, b) with finite beta."""
-    res = {}
-    x = b[:, None] * z
-    x += a[:, None]
-    x *= beta[:, None]
-    t = s2 = lc = None
-    for k in names:
-        if k in ("tanh", "tanh2", "sech2", "sech4", "beta*sech2", "beta*sech4", "entropy") and t is None:
-            t = np.tanh(x)
-        if k in ("sech2", "sech4", "beta*sech2", "beta*sech4") and s2 is None:
-            s2 = t * t
-            np.subtract(1.0, s2, out=s2)
-        if k in ("logcosh", "logcosh/beta", "entropy") and lc is None:
-            lc = np.logaddexp(x, -x)
-        if k == "tanh":
-            v = _rowdot(t, w)
-        elif k == "tanh2":
-            v = _rowdot(t * t, w)
-        elif k == "sech2":
-            v = _rowdot(s2, w)
-        elif k == "beta*sech2":
-            v = beta * _rowdot(s2, w)
-        elif k == "sech4":
-            v = _rowdot(s2 * s2, w)
-        elif k == "beta*sech4":
-            v = beta * _rowdot(s2 * s2, w)
-        elif k == "logcosh":
-            v = _rowdot(lc, w)
-        elif k == "logcosh/beta":
-            v = _rowdot(lc, w) / beta
-        else:  # entropy
-            v = _rowdot(lc - x * t, w)
-        res[k] = v
-    return res
-
-
-def _direct(names, beta, a, b):
-    """b = 0: no average, F(beta a) itself, with the beta = inf limits."""
-    res = {}
-    inf = np.isinf(beta)
-    zero_field = a == 0.0
-    x = np.where(inf, 0.0, np.where(inf, 1.0, beta) * a)
-    t = np.where(inf, np.sign(a), np.tanh(x))
-    s2 = np.where(inf, np.where(zero_field, 1.0, 0.0), 1.0 - np.tanh(x) ** 2)
-    lc = np.logaddexp(x, -x)
-    for k in names:
-        if k == "tanh":
-            v = t
-        elif k == "tanh2":
-            v = t * t
-        elif k == "sech2":
-            v = s2
-        elif k == "sech4":
-            v = s2 * s2
-        elif k in ("beta*sech2", "beta*sech4"):
-            p = s2 if k == "beta*sech2" else s2 * s2
-            v = np.where(inf, np.where(zero_field, np.inf, 0.0), beta * p)
-        elif k == "logcosh":
-            v = np.where(inf, np.inf, lc)
-        elif k == "logcosh/beta":
-            v = np.where(inf, np.abs(a), lc / np.where(inf, 1.0, beta))
-        else:  # entropy
-            v = np.where(inf, np.where(zero_field, math.log(2.0), 0.0), lc - x * t)
-        res[k] = v
-    return res
 
 
 #: The package default: breakpoint-aware rule, exact at every beta.

@@ -83,6 +83,11 @@ class IterResult:
     def converged(self):
         return self.status == _CONVERGED
 
+    def rows(self, sel):
+        """The outcome at a subset of the points."""
+        return IterResult(x=self.x[sel], fx=self.fx[sel], residual=self.residual[sel], status=self.status[sel],
+                          iterations=self.iterations[sel], nfev=self.nfev[sel])
+
     def reasons(self):
         """ndarray of str: the reason of each point's status."""
         out = np.empty(self.status.shape, dtype=object)
@@ -93,21 +98,23 @@ class IterResult:
 
 def residual_norm(x, fx):
     """``max_i |F(x)_i - x_i| / (1 + |x_i|)`` per point, NaN-safe (NaN -> inf)."""
-    r = np.max(np.abs(fx - x) / (1.0 + np.abs(x)), axis=-1)
-    return np.where(np.isfinite(r), r, np.inf)
+    with np.errstate(invalid="ignore"):
+        r = (np.abs(fx - x) / (1.0 + np.abs(x))).max(axis=-1)
+    r[~(r <= np.inf)] = np.inf
+    return r
 
 
 def _evaluate(model, x, p, quad):
     """Update map and validity (finite and in the domain) at x."""
     with np.errstate(all="ignore"):
         dom = model.in_domain(x, p)
-        fx = np.full_like(x, np.nan)
-        if dom.any():
-            if dom.all():
-                fx = model.update(x, p, quad)
-            else:
+        if dom.all():
+            fx = model.update(x, p, quad)
+        else:
+            fx = np.full_like(x, np.nan)
+            if dom.any():
                 fx[dom] = model.update(x[dom], p.take(dom), quad)
-    ok = dom & np.all(np.isfinite(fx), axis=-1)
+        ok = dom & np.isfinite(fx).all(axis=-1)
     return fx, ok
 
 
@@ -148,7 +155,7 @@ def iterate(model, p, quad, x0, opts=None):
                 return
             xa, fa = x[idx], fx[idx]
             trial = xa + eta[idx, None] * (fa - xa)
-            ft, okt = _evaluate(model, trial, p.take(idx), quad)
+            ft, okt = _evaluate(model, trial, p if idx.size == B else p.take(idx), quad)
             nfev[idx] += 1
             iters[idx] += 1
             rt = residual_norm(trial, ft)
@@ -170,7 +177,7 @@ def iterate(model, p, quad, x0, opts=None):
             idx = np.flatnonzero((status == _RUNNING) & ~stalled & (iters < opts.maxiter))
             if idx.size == 0:
                 return stalled
-            pa = p.take(idx)
+            pa = p if idx.size == B else p.take(idx)
             xa, fa = x[idx], fx[idx]
             J, nf = _jacobian(model, xa, fa, pa, quad)
             nfev[idx] += nf
@@ -187,7 +194,7 @@ def iterate(model, p, quad, x0, opts=None):
                 if j.size == 0:
                     break
                 trial = xa[j] + t * dx[j]
-                ft, okt = _evaluate(model, trial, pa.take(j), quad)
+                ft, okt = _evaluate(model, trial, pa if j.size == idx.size else pa.take(j), quad)
                 nfev[idx[j]] += 1
                 rt = residual_norm(trial, ft)
                 # non-monotone: the full step may raise the residual (near-singular
@@ -411,15 +418,18 @@ def search(model, p, quad, opts=None):
     B = p.size
     names = tuple(model.variables(p))
     n = len(names)
-    runs = []
-    for start, x0 in model.guesses(p):
-        x0 = np.broadcast_to(np.asarray(x0, dtype=float), (B, n))
-        it = iterate(model, p, quad, x0, opts)
-        label = np.full(B, "", dtype=object)
-        c = it.converged
-        if c.any():
-            label[c] = np.asarray(model.classify(it.x[c], p.take(c)), dtype=object)
-        runs.append((start, it, label))
+    # every start at every point in ONE batch (rows are independent: the same numbers as
+    # start by start, at a fraction of the per-call cost)
+    starts = [(start, np.broadcast_to(np.asarray(x0, dtype=float), (B, n))) for start, x0 in model.guesses(p)]
+    G = len(starts)
+    tiled = p.take(np.tile(np.arange(B), G)) if G > 1 else p
+    it_all = iterate(model, tiled, quad, np.concatenate([x0 for _, x0 in starts]) if G else np.empty((0, n)), opts)
+    label_all = np.full(G * B, "", dtype=object)
+    c = it_all.converged
+    if c.any():
+        label_all[c] = np.asarray(model.classify(it_all.x[c], tiled.take(c)), dtype=object)
+    runs = [(start, it_all.rows(slice(g * B, (g + 1) * B)), label_all[g * B:(g + 1) * B])
+            for g, (start, _) in enumerate(starts)]
 
     # deduplicate: the same solution (same class, close x) reached from several starts is
     # kept once, the copy with the smallest residual
@@ -434,11 +444,15 @@ def search(model, p, quad, opts=None):
                 keep[h] &= ~(close & g_better)
                 keep[g] &= ~(close & ~g_better)
 
-    # analyse every kept solution once (per start), then name and scatter into branch records
-    analysed = []
-    for g, (start, it, label) in enumerate(runs):
-        k = keep[g]
-        analysed.append(analyse(model, it.x[k], p.take(k), quad) if k.any() else None)
+    # analyse every kept solution (all starts in one batch), then name and scatter into records
+    kept = np.concatenate(keep) if G else np.zeros(0, dtype=bool)
+    analysed = [None] * G
+    if kept.any():
+        a_all = analyse(model, it_all.x[kept], tiled.take(kept), quad)
+        bounds = np.concatenate([[0], np.cumsum([k.sum() for k in keep])])
+        for g in range(G):
+            if bounds[g + 1] > bounds[g]:
+                analysed[g] = _slice_analysis(a_all, slice(bounds[g], bounds[g + 1]))
 
     final = _rank_names(runs, keep, analysed, B)
     branch_names = []
@@ -480,6 +494,12 @@ def search(model, p, quad, opts=None):
 
     chosen = _choose(branches, runs, B, level=getattr(model, "level", "rs"))
     return branches, chosen, names
+
+
+def _slice_analysis(a, rows):
+    out = {k: (v if k == "admissible_reason" else v[rows]) for k, v in a.items() if k != "obs"}
+    out["obs"] = {k: np.asarray(v)[rows] for k, v in a["obs"].items()}
+    return out
 
 
 def _tiers(found, free_energy, stability, admissible):

@@ -59,11 +59,11 @@ class HopfieldRS(Model):
         return out
 
     def in_domain(self, x, p):
-        m, C, r = x.T
-        alpha = p["alpha"]
-        ok = np.all(np.isfinite(x), axis=-1) & (np.abs(m) <= 1.0) & (C >= 0.0) & (r >= 0.0)
-        ok &= C <= np.where(p.zero_temperature, np.inf, p["beta"])          # q >= 0
-        return ok & ((C < 1.0) | (alpha == 0.0))
+        m, C, r = x[:, 0], x[:, 1], x[:, 2]
+        ok = np.isfinite(x).all(axis=-1) & (np.abs(m) <= 1.0) & (C >= 0.0) & (r >= 0.0)
+        if not p.zero_temperature:
+            ok &= C <= p["beta"]                                           # q >= 0
+        return ok & ((C < 1.0) | (p["alpha"] == 0.0))
 
     def maximised(self, p):
         # q (here C) is maximised, r minimised, as n -> 0; no glass directions without patterns
@@ -83,17 +83,22 @@ class HopfieldRS(Model):
         # contractive: the noise is taken from C (b = sqrt(alpha q)/A, i.e. r = q/A^2), and
         # C = beta E sech^2 is solved as C = k/(1 + k), k = beta E sech^2 / A. The plain map
         # has slope -sqrt(2/(pi alpha)) in C at T = 0 and diverges for alpha < 2/pi.
-        m, C, r, alpha, beta, q, A, _ = self._fields(x, p)
-        glassy = alpha > 0
+        m, C, alpha = x[:, 0], x[:, 1], p["alpha"]
+        A = 1.0 - C
+        out = np.empty_like(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            b = np.where(glassy, np.sqrt(alpha * np.maximum(q, 0.0)) / A, 0.0)
-        m_new, bs2 = quad.average(("tanh", "beta*sech2"), beta, m, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+            b = np.sqrt(alpha * np.maximum(1.0 - C * p.inv_beta, 0.0)) / A
+            if not alpha.all():
+                b[alpha == 0] = 0.0
+            out[:, 0], bs2 = quad.average(("tanh", "beta*sech2"), p["beta"], m, b)
             k = bs2 / A
-            c_new = np.where(glassy, k / (1.0 + k), bs2)
-            q_new = 1.0 - c_new * p.inv_beta
-            r_new = np.where(glassy, q_new / (1.0 - c_new) ** 2, 0.0)
-        return np.stack([m_new, c_new, r_new], axis=1)
+            c_new = k / (1.0 + k)
+            r_new = (1.0 - c_new * p.inv_beta) / (1.0 - c_new) ** 2
+            if not alpha.all():                   # no patterns: C = beta E sech^2, no noise
+                c_new[alpha == 0] = bs2[alpha == 0]
+                r_new[alpha == 0] = 0.0
+        out[:, 1], out[:, 2] = c_new, r_new
+        return out
 
     def free_energy(self, x, p, quad):
         m, C, r, alpha, beta, q, A, b = self._fields(x, p)
