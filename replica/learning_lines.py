@@ -176,7 +176,8 @@ def _large_m_threshold(P, r, alpha, beta, kwargs):
 
 
 def base_name(name):
-    """Class of a branch name without the '#k' suffix of further solutions of one class."""
+    """Class of a branch key without the '#k' suffix of further solutions of one class
+    (``sol.branch`` never has one; keys of ``sol.branches`` may)."""
     return str(name).split("#")[0]
 
 
@@ -206,8 +207,7 @@ def multitasking_boundaries(K, d, *, n_scan=40, xtol=1e-6, tol=1e-12, tc_margin=
     -------
     list of dict (one list per d when d is an array)
         Each boundary: ``T`` (midpoint of the final bracket; T_c exactly for the last one),
-        ``T_bracket``, ``below`` and ``above`` (thermodynamic class names, '#k' suffixes
-        removed), ``m_below`` and ``m_above`` (sorted amplitudes at the bracket ends), ``jump``
+        ``T_bracket``, ``below`` and ``above`` (thermodynamic class names), ``m_below`` and ``m_above`` (sorted amplitudes at the bracket ends), ``jump``
         (max amplitude change across the bracket: it stays finite as xtol -> 0 at a first-order
         transition, it vanishes like sqrt(xtol) at a continuous one).
 

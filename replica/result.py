@@ -28,7 +28,10 @@ class Solution(OptimizeResult):
     residual : float
         ``max_i |F(x)_i - x_i| / (1 + |x_i|)`` at the solution.
     branch : str
-        Name of the solution (``"retrieval"``, ``"spin glass"``, ``"paramagnet"``, ...).
+        Name of the state: always one of the documented class names of the family
+        (``"retrieval"``, ``"spin glass"``, ``"paramagnet"``; multitasking ``"pure"``,
+        ``"hierarchical"``, ``"parallel"``, ``"mixture"``, with ``-j`` when only j overlaps
+        are non-zero), never a ``#k`` suffix. ``branches[branch]`` is this state.
     stable : bool, stability : float
         Local stability: ``stability`` is the smallest eigenvalue of the reduced Hessian of f
         in the condensed overlaps (see :meth:`replica.base.Model.stability`), ``stable`` is
@@ -42,6 +45,12 @@ class Solution(OptimizeResult):
     branches : dict name -> Solution
         Every distinct solution found (thermodynamic or not), each with ``found`` (bool or
         bool array: where that branch exists); fields are NaN exactly where ``found`` is False.
+        Keys: the class name for the best solution of that class at each point (locally
+        stable and admissible first, then lowest free energy: the order in which the
+        thermodynamic state is chosen), ``"<class>#2"``, ``"<class>#3"``, ... for further
+        distinct solutions of the same class in that order (e.g. two different mixtures).
+        Copies of one solution reached from several starts are merged (same class, and equal
+        to 1e-6, or to 1e-4 with free energies equal to 1e-12: a slowly resolved marginal mode).
     """
 
     def __repr__(self):

@@ -10,10 +10,12 @@ Everything here works on B points at once for any :class:`replica.base.Model`:
 * :func:`reduced_hessian_eig` -- smallest eigenvalue of the Hessian of ``f`` in the
   condensed variables after eliminating the others (Schur complement), by finite differences
   of the model's analytic gradient (or of ``f``).
-* :func:`search` -- all branches from the model's initial guesses, deduplicated, named by the
-  model, analysed (free energy, observables, stability, replicon, admissibility), and the
-  thermodynamic state chosen as the lowest free energy among converged, locally stable,
-  admissible solutions.
+* :func:`search` -- all branches from the model's initial guesses (every start of every point
+  in one batch), deduplicated, named by the model's class, analysed (free energy, observables,
+  stability, replicon, admissibility), and the thermodynamic state chosen as the lowest free
+  energy among converged, locally stable, admissible solutions. Distinct solutions of one
+  class are ranked the same way and keyed ``class``, ``class#2``, ...: the thermodynamic
+  state is always the plain class name.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Options", "iterate", "reduced_hessian_eig", "search", "residual_norm"]
+
+#: two converged points of one class closer than this (relative) with free energies equal to
+#: 1e-12 are one solution resolved slowly (a marginal mode), not two
+_SAME_SLOW = 1e-4
 
 # reason codes of iterate()
 _RUNNING, _CONVERGED, _BAD_START, _NONFINITE, _MAXITER = 0, 1, 2, 3, 4
@@ -431,15 +437,24 @@ def search(model, p, quad, opts=None):
     runs = [(start, it_all.rows(slice(g * B, (g + 1) * B)), label_all[g * B:(g + 1) * B])
             for g, (start, _) in enumerate(starts)]
 
-    # deduplicate: the same solution (same class, close x) reached from several starts is
-    # kept once, the copy with the smallest residual
+    # deduplicate: the same solution reached from several starts is kept once, the copy with
+    # the smallest residual. Same: same class and x within same_tol, or -- a solution the
+    # iteration resolves only slowly, e.g. the paramagnet at T_g, where a marginal mode leaves
+    # copies ~1e-6 apart -- x within _SAME_SLOW and the free energies equal to 1e-12
+    f_all = np.full(G * B, np.nan)
+    if c.any():
+        with np.errstate(all="ignore"):
+            f_all[c] = model.free_energy(it_all.x[c], tiled.take(c), quad)
     keep = [r[1].converged.copy() for r in runs]
     for g in range(len(runs)):
         for h in range(g):
             same = keep[g] & keep[h] & (runs[g][2] == runs[h][2])
             if same.any():
                 xg, xh = runs[g][1].x, runs[h][1].x
-                close = same & (np.max(np.abs(xg - xh) / (1.0 + np.abs(xh)), axis=-1) <= model.same_tol)
+                dist = np.max(np.abs(xg - xh) / (1.0 + np.abs(xh)), axis=-1)
+                fg, fh = f_all[g * B:(g + 1) * B], f_all[h * B:(h + 1) * B]
+                close = same & ((dist <= model.same_tol)
+                                | ((dist <= _SAME_SLOW) & (np.abs(fg - fh) <= 1e-12 * (1.0 + np.abs(fh)))))
                 g_better = runs[g][1].residual < runs[h][1].residual
                 keep[h] &= ~(close & g_better)
                 keep[g] &= ~(close & ~g_better)
