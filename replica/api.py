@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from . import quadrature as _quadrature
-from .base import Batch, get_model
+from .base import Batch, get_model, temperature_to_beta
 from .result import Solution
 from .solver import Options, search
 
@@ -31,10 +31,11 @@ def solve(model, level="rs", *, quadrature=None, tol=1e-10, maxiter=1000, **para
     maxiter : int
         Iteration budget per point and branch.
     **params
-        Control parameters of the family (``alpha``, ``beta``, ``P``, ``K``, ``d``, ``rho`` or
-        ``r`` and ``M``). ``beta`` is required, in ``(0, inf]``; ``beta = inf`` is T = 0,
-        solved with the analytic T = 0 equations. Arrays broadcast together: the whole grid
-        is solved in one vectorised pass.
+        Control parameters of the family (``alpha``, ``beta`` or ``T``, ``P``, ``K``, ``d``,
+        ``rho`` or ``r`` and ``M``). A temperature is required: ``beta`` in ``(0, inf]`` or
+        ``T = 1/beta`` in ``[0, inf)`` (not both); ``beta = inf`` (``T = 0``) is solved with the
+        analytic T = 0 equations. Arrays broadcast together: the whole grid is solved in one
+        vectorised pass.
 
     Returns
     -------
@@ -53,11 +54,13 @@ def solve(model, level="rs", *, quadrature=None, tol=1e-10, maxiter=1000, **para
     >>> sol = solve("hopfield", alpha=0.05, beta=10.0)
     >>> sol.branch, round(sol.m, 5)
     ('retrieval', 0.99995)
+    >>> solve("hopfield", alpha=0.05, T=0.1).m == sol.m
+    True
     """
     mdl = get_model(model, level)
     quad = check_quadrature(quadrature)
     opts = Options(tol=tol, maxiter=maxiter)
-    shape, full = mdl.prepare(params)
+    shape, full = mdl.prepare(temperature_to_beta(params))
     return solve_batch(mdl, shape, full, quad, opts)
 
 
@@ -219,7 +222,7 @@ def follow(model, level="rs", *, branch="retrieval", start=None, quadrature=None
     mdl = get_model(model, level)
     quad = check_quadrature(quadrature)
     opts = Options(tol=tol, maxiter=maxiter)
-    shape, full = mdl.prepare(params)
+    shape, full = mdl.prepare(temperature_to_beta(params))
     if len(shape) != 1:
         raise ValueError(f"follow needs parameters that broadcast to a 1-D path, got shape {shape}")
     B = shape[0]

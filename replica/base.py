@@ -29,7 +29,7 @@ import numpy as np
 
 from hebbian import models as _families
 
-__all__ = ["Model", "Batch", "register", "get_model", "registered"]
+__all__ = ["Model", "Batch", "register", "get_model", "registered", "temperature_to_beta"]
 
 _REGISTRY: dict[tuple[str, str], "Model"] = {}
 LEVELS = ("rs", "1rsb")
@@ -307,6 +307,35 @@ def registered():
 
 
 # ---------------------------------------------------------------------- parameter helpers
+def temperature_to_beta(params, *, solves_for_beta=False):
+    """Replace ``T`` by ``beta = 1/T`` in a dict of control parameters (in place; returned).
+
+    ``T`` is a number or an array of numbers in ``[0, inf)``; ``T = 0`` is ``beta = inf``.
+    Giving both ``T`` and ``beta`` is an error naming both; so is ``T`` for a function that
+    solves for the temperature (``solves_for_beta``).
+    """
+    if params.get("T") is None:
+        params.pop("T", None)
+        return params
+    T = params.pop("T")
+    if solves_for_beta:
+        raise ValueError(f"this function solves for the temperature: do not pass T (got T={T!r})")
+    if params.get("beta") is not None:
+        raise ValueError(f"give T or beta, not both (beta = 1/T): got T={T!r} and beta={params['beta']!r} "
+                         "(unknown parameter 'T' next to 'beta')")
+    arr = np.asarray(T)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.bool_)):
+        raise ValueError(f"T must be a number or an array of numbers in [0, inf), got {T!r}")
+    arr = arr.astype(float)
+    bad = ~(np.isfinite(arr) & (arr >= 0))
+    if bad.any():
+        raise ValueError(f"T must be in [0, inf) (T = 0 is beta = inf), got {arr[bad].flat[0]!r}")
+    with np.errstate(divide="ignore"):
+        beta = np.where(arr == 0.0, np.inf, 1.0 / np.where(arr == 0.0, 1.0, arr))
+    params["beta"] = float(beta) if beta.ndim == 0 else beta
+    return params
+
+
 def prepare_params(family, params, *, require_beta=True):
     """Validate (vectorised) and broadcast control parameters of a family.
 
@@ -333,7 +362,7 @@ def prepare_params(family, params, *, require_beta=True):
         arrays[key] = arr
     if require_beta and "beta" not in arrays:
         raise ValueError(f"model {family!r} needs parameter 'beta' (inverse temperature in (0, inf]; "
-                         "beta=float('inf') is T = 0)")
+                         "beta=float('inf') is T = 0) or 'T' (temperature in [0, inf))")
     first = {k: _python_scalar(v.flat[0]) for k, v in arrays.items()}
     canonical = _families.check_params(family, **first)
     for key, arr in arrays.items():

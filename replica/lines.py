@@ -24,7 +24,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .api import check_quadrature
-from .base import Batch, get_model
+from .base import Batch, get_model, temperature_to_beta
 from .continuation import fold
 from .result import Solution
 from .solver import Options, analyse, iterate, search
@@ -47,8 +47,8 @@ def critical_capacity(model, level="rs", *, quadrature=None, xtol=1e-10, **param
         Tolerance on m at the fold (bounded Brent); the error of ``alpha_c`` is of order
         ``|alpha''| xtol^2``.
     **params
-        Control parameters other than ``alpha``; ``beta`` defaults to ``inf`` (T = 0).
-        Scalars only (use :func:`retrieval_spinodal` for a line).
+        Control parameters other than ``alpha``; ``beta`` (or ``T``) defaults to ``inf``
+        (T = 0). Scalars only (use :func:`retrieval_spinodal` for a line).
 
     Returns
     -------
@@ -59,6 +59,7 @@ def critical_capacity(model, level="rs", *, quadrature=None, xtol=1e-10, **param
     """
     if "alpha" in params:
         raise ValueError(f"critical_capacity solves for alpha: do not pass alpha (got alpha={params['alpha']!r})")
+    temperature_to_beta(params)
     params.setdefault("beta", math.inf)
     return _fold_record(model, level, quadrature, xtol, "alpha", params)
 
@@ -66,14 +67,15 @@ def critical_capacity(model, level="rs", *, quadrature=None, xtol=1e-10, **param
 def retrieval_spinodal(model, level="rs", *, quadrature=None, xtol=1e-9, **params):
     """The retrieval spinodal ``alpha_M(beta)``: fold of the retrieval branch at each beta.
 
-    ``beta`` may be an array (the line); the other parameters are scalars. Returns a
+    ``beta`` (or ``T``) may be an array (the line); the other parameters are scalars. Returns a
     :class:`Solution` with arrays of the shape of ``beta`` (fields as
     :func:`critical_capacity`).
     """
     if "alpha" in params:
         raise ValueError(f"retrieval_spinodal solves for alpha: do not pass alpha (got alpha={params['alpha']!r})")
+    temperature_to_beta(params)
     if "beta" not in params:
-        raise ValueError("retrieval_spinodal needs beta (scalar or array; inf for T = 0)")
+        raise ValueError("retrieval_spinodal needs beta or T (scalar or array; beta = inf is T = 0)")
     return _over(params, "beta", lambda pr: _fold_record(model, level, quadrature, xtol, "alpha", pr))
 
 
@@ -87,6 +89,7 @@ def glass_temperature(model, level="rs", *, quadrature=None, xtol=1e-12, **param
     """
     if "beta" in params:
         raise ValueError(f"glass_temperature solves for beta: do not pass beta (got beta={params['beta']!r})")
+    temperature_to_beta(params, solves_for_beta=True)
     mdl = get_model(model, level)
     quad = check_quadrature(quadrature)
     return _over(params, "alpha", lambda pr: _glass_point(mdl, quad, xtol, pr))
@@ -102,8 +105,9 @@ def retrieval_global_minimum(model, level="rs", *, quadrature=None, xtol=1e-9, *
     """
     if "alpha" in params:
         raise ValueError("retrieval_global_minimum solves for alpha: do not pass alpha")
+    temperature_to_beta(params)
     if "beta" not in params:
-        raise ValueError("retrieval_global_minimum needs beta (scalar or array; inf for T = 0)")
+        raise ValueError("retrieval_global_minimum needs beta or T (scalar or array; beta = inf is T = 0)")
     mdl = get_model(model, level)
     quad = check_quadrature(quadrature)
     return _over(params, "beta", lambda pr: _global_point(model, level, mdl, quad, xtol, pr))
@@ -117,6 +121,7 @@ def at_line(model, level="rs", *, quadrature=None, xtol=1e-9, **params):
     """
     if "beta" in params:
         raise ValueError("at_line solves for beta: do not pass beta")
+    temperature_to_beta(params, solves_for_beta=True)
     if "alpha" not in params:
         raise ValueError("at_line needs alpha (scalar or array)")
     mdl = get_model(model, level)
