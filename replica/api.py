@@ -58,19 +58,23 @@ def solve(model, level="rs", *, quadrature=None, tol=1e-10, maxiter=1000, **para
     True
     """
     mdl = get_model(model, level)
-    quad = check_quadrature(quadrature)
+    quad = check_quadrature(quadrature, mdl)
     opts = Options(tol=tol, maxiter=maxiter)
     shape, full = mdl.prepare(temperature_to_beta(params))
     return solve_batch(mdl, shape, full, quad, opts)
 
 
-def check_quadrature(quadrature):
-    """The default rule for None; ValueError unless the object has ``average`` and ``expect``."""
+def check_quadrature(quadrature, model=None):
+    """The default rule for None; ValueError unless the object has the methods the model uses
+    (``model.quadrature_methods``: ``average`` and ``expect`` at RS, also ``nested`` at 1RSB)."""
     if quadrature is None:
         return _quadrature.DEFAULT
-    if not (callable(getattr(quadrature, "average", None)) and callable(getattr(quadrature, "expect", None))):
-        raise ValueError(f"quadrature must provide average() and expect() (e.g. replica.quadrature.Breakpoint()), "
-                         f"got {quadrature!r}")
+    needed = ("average", "expect") if model is None else tuple(model.quadrature_methods)
+    missing = [m for m in needed if not callable(getattr(quadrature, m, None))]
+    if missing:
+        level = "" if model is None else f" at level {model.level!r}"
+        raise ValueError(f"quadrature must provide {', '.join(m + '()' for m in needed)}{level} "
+                         f"(e.g. replica.quadrature.Breakpoint()); {quadrature!r} has no {', '.join(missing)}")
     return quadrature
 
 
@@ -220,7 +224,7 @@ def follow(model, level="rs", *, branch="retrieval", start=None, quadrature=None
     from .continuation import follow as _follow
 
     mdl = get_model(model, level)
-    quad = check_quadrature(quadrature)
+    quad = check_quadrature(quadrature, mdl)
     opts = Options(tol=tol, maxiter=maxiter)
     shape, full = mdl.prepare(temperature_to_beta(params))
     if len(shape) != 1:

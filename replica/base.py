@@ -79,8 +79,10 @@ class Model(abc.ABC):
     """Base class of a replica model family at one level (RS, 1RSB, ...).
 
     Subclasses set :attr:`family` and :attr:`level` and implement :meth:`variables`,
-    :meth:`guesses`, :meth:`update`, :meth:`free_energy`, :meth:`observables` and
-    :meth:`classify`; the others have working defaults.
+    :meth:`guesses`, :meth:`update` (map form) or :meth:`residual` (``form = "residual"``),
+    :meth:`free_energy`, :meth:`observables` and :meth:`classify`; the others have working
+    defaults. RS and 1RSB families are the same kind of object on the same machinery
+    (:mod:`replica.solver`, :mod:`replica.continuation`, :mod:`replica.quadrature`).
 
     Conventions
     -----------
@@ -165,9 +167,93 @@ class Model(abc.ABC):
             paramagnetic branches (and mixtures where they exist).
         """
 
-    @abc.abstractmethod
+    def starts(self, p, quad, opts):
+        """Initial points of the branch search, computed with the solver (default :meth:`guesses`).
+
+        A model whose good starting points need solving first (one-step RSB: from the RS
+        solutions, a search in the Parisi parameter) overrides this; it may use
+        :func:`replica.solver.iterate` with ``quad`` and ``opts``.
+
+        Returns
+        -------
+        list of (name, x0) or (name, x0, rows)
+            As :meth:`guesses`; ``rows`` (dict name -> ndarray (B,)) adds per-row parameters
+            that travel with the rows of this start through the solver (e.g. the ansatz of a
+            one-step RSB start). Every start must give the same names.
+        """
+        return self.guesses(p)
+
+    #: "map": :meth:`update` is a (damped, contractive) fixed-point map, iterated before Newton
+    #: polishes; "residual": :meth:`residual` is solved by Newton alone from the starts
+    form = "map"
+
     def update(self, x, p, quad):
-        """The fixed-point map ``x -> F(x)`` of the saddle-point equations, shape (B, n)."""
+        """The fixed-point map ``x -> F(x)`` of the saddle-point equations, shape (B, n).
+
+        Map-form models implement it; for residual-form models it is ``x + residual(x)``.
+        """
+        if self.form == "residual":
+            return x + self.residual(x, p, quad)
+        raise NotImplementedError(f"{type(self).__name__} must implement update() (or residual() with "
+                                  "form = 'residual')")
+
+    def residual(self, x, p, quad):
+        """Residuals of the saddle-point equations, shape (B, n): zero at a solution.
+
+        Default ``update(x) - x``. Residual-form models implement it (scaled so that its
+        max-norm measures the distance to a solution) and Newton solves it.
+        """
+        return self.update(x, p, quad) - x
+
+    def step_limit(self, x, dx, p):
+        """Largest fraction (<= 1) of the Newton step ``dx`` from ``x`` allowed per point, shape (B,).
+
+        A trust region, so that Newton does not jump to another branch. Default 1.
+        """
+        return np.ones(x.shape[0])
+
+    def fd_step(self, x, p):
+        """Finite-difference steps of the solver's Jacobians, shape (B, n); default ``1e-7 (1 + |x|)``."""
+        return 1e-7 * (1.0 + np.abs(x))
+
+    def pinned(self, x, p):
+        """Variables held at a fixed value by the equations at each point, bool (B, n), or None.
+
+        A pinned variable's residual is ``target - x_j`` and no other residual depends on it
+        (e.g. a 1RSB row in its RS ansatz); its Jacobian column is ``-e_j`` without evaluating
+        the model. Default None (all free).
+        """
+        return None
+
+    def residual_noise(self, x, p):
+        """Per-component noise floor of :meth:`residual`, shape (B, n), or None (default).
+
+        A point whose residuals are all below it counts as converged ("at the quadrature
+        noise level": e.g. an equation divided by a small quantity).
+        """
+        return None
+
+    def describe(self, x, p, quad):
+        """Optional note on each solution (ndarray of str, '' for none), added to its message."""
+        return None
+
+    def describe_missing(self, p):
+        """Optional reason, per row of a start, why the start has no point (a NaN row of
+        :meth:`starts`): ndarray of str ('' for none), or None."""
+        return None
+
+    def fold(self, p, quad, *, free="alpha", xtol=1e-9):
+        """The fold of the retrieval branch in ``free`` at the single point ``p``.
+
+        Default: the generic scan and bounded Brent of :func:`replica.continuation.fold`
+        along the first condensed variable. Returns its dict (``value``, ``x``, ``along``,
+        ``interior``, ``converged``, ``message``, ``bracket``).
+        """
+        from .continuation import fold
+        return fold(self, p, quad, free=free, along=self.condensed(p)[0], xtol=xtol)
+
+    #: methods a quadrature object must provide for this model (see :func:`replica.api.check_quadrature`)
+    quadrature_methods = ("average", "expect")
 
     def in_domain(self, x, p):
         """Points where ``x`` is physical (e.g. ``1 - beta (1 - q) > 0``), bool (B,). Default: finite."""

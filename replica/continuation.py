@@ -20,9 +20,9 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from .base import Batch
-from .solver import Options, analyse, iterate, residual_norm
+from .solver import Options, _solve_stack, analyse, iterate, named_start, residual_norm
 
-__all__ = ["follow", "fold", "solve_fixed"]
+__all__ = ["follow", "fold", "maximise_along", "solve_fixed"]
 
 
 def solve_fixed(model, p, quad, x0, *, fixed, value, free, free0, tol=1e-11, maxiter=60):
@@ -67,10 +67,16 @@ def solve_fixed(model, p, quad, x0, *, fixed, value, free, free0, tol=1e-11, max
         xx, pp = unpack(yy, rows)
         with np.errstate(all="ignore"):
             ok = model.in_domain(xx, pp)
-            fx = np.full_like(xx, np.nan)
+            R = np.full_like(xx, np.nan)
             if ok.any():
-                fx[ok] = model.update(xx[ok], pp.take(ok), quad)
-        return fx - xx, residual_norm(xx, fx)
+                R[ok] = model.residual(xx[ok], pp.take(ok), quad)
+            res = residual_norm(xx, xx + R)
+            floor = model.residual_noise(xx, pp)
+        if floor is not None:
+            # residuals within the model's quadrature noise count as converged
+            quiet = np.all(np.abs(R) <= np.maximum(floor, tol * (1.0 + np.abs(xx))), axis=-1)
+            res = np.where(quiet, np.minimum(res, tol), res)
+        return R, res
 
     rows = np.arange(B)
     R, res = resid(y, rows)
@@ -87,11 +93,7 @@ def solve_fixed(model, p, quad, x0, *, fixed, value, free, free0, tol=1e-11, max
             yp[:, k] += h[:, k]
             Rp, _ = resid(yp, act)
             J[:, :, k] = (Rp - Ra) / h[:, k, None]
-        with np.errstate(all="ignore"):
-            try:
-                dy = np.linalg.solve(J, -Ra[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                dy = (np.linalg.pinv(J) @ -Ra[..., None])[..., 0]
+        dy = _solve_stack(J, -Ra)
         t = 1.0
         done = np.zeros(act.size, dtype=bool)
         for _ls in range(12):
@@ -114,7 +116,7 @@ def solve_fixed(model, p, quad, x0, *, fixed, value, free, free0, tol=1e-11, max
 
 
 def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e-9, opts=None,
-         grid=None):
+         grid=None, start=None):
     """The fold of ``branch`` in the control parameter ``free`` at one point ``p``.
 
     Parameters
@@ -127,12 +129,15 @@ def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e
     along : str
         Condensed variable that parametrises the branch through the fold.
     branch : str
-        Name of the model's initial guess that starts the branch, and of its class.
+        Name of the model's start that starts the branch, and of its class.
     xtol : float
         Absolute tolerance on ``along`` at the maximum.
     grid : ndarray, optional
         Values of ``free`` scanned (batched) to bracket the fold; default geometric
         1e-8 ... 10 with ratio 1.25 (times ``model.load_scale`` for ``free="alpha"``).
+    start : (ndarray (n,) or callable, dict), optional
+        The start of the branch and its row parameters, instead of the model's start named
+        ``branch``; a callable maps the batch of scan points to starts (G, n).
 
     Returns
     -------
@@ -142,17 +147,23 @@ def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e
     """
     opts = opts or Options()
     names = list(model.variables(p))
-    ja = names.index(along)
     if grid is None:
         grid = np.geomspace(1e-8, 10.0, 97)
         if free == "alpha":
             grid = grid * float(model.load_scale(p)[0])
     G = grid.size
     pg = Batch({**{k: np.repeat(v, G) for k, v in p.items()}, free: np.asarray(grid, dtype=float)}, G)
-    start = dict(model.guesses(pg)).get(branch)
+    if start is not None:
+        x0, rows = start
+        if callable(x0):                       # starts per scan point
+            x0 = x0(pg)
+        start = np.broadcast_to(np.asarray(x0, dtype=float), (G, len(names)))
+        pg = Batch({**pg, **{k: np.broadcast_to(np.asarray(v, dtype=float), (G,)).copy() for k, v in rows.items()}}, G)
+    else:
+        start, pg = named_start(model, pg, quad, opts, branch)
     if start is None:
-        raise ValueError(f"branch must be a start of model {model.family!r} ({[g[0] for g in model.guesses(pg)]}), "
-                         f"got {branch!r}")
+        have = [item[0] for item in model.starts(pg, quad, opts)]
+        raise ValueError(f"branch must be a start of model {model.family!r} ({have}), got {branch!r}")
     it = iterate(model, pg, quad, np.asarray(start, dtype=float), opts)
     label = np.full(G, "", dtype=object)
     if it.converged.any():
@@ -163,8 +174,7 @@ def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e
         stab = np.full(G, -np.inf)
         stab[ok] = a["stability"]
         ok &= stab > 0
-    out = {"value": math.nan, "x": np.full(len(names), np.nan), "along": math.nan, "interior": False,
-           "converged": False, "message": "", "bracket": (math.nan, math.nan)}
+    out = _no_fold(len(names))
     if not ok[0]:
         out["message"] = (f"no stable {branch} solution even at {free} = {grid[0]:.3g} "
                           "(no fold: the branch does not exist here)")
@@ -173,8 +183,31 @@ def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e
     if last == G - 1:
         out["message"] = f"the {branch} branch exists on the whole scan up to {free} = {grid[-1]:.3g}: no fold found"
         return out
-    out["bracket"] = (float(grid[last]), float(grid[last + 1]))
-    x_prev, f_prev = it.x[last].copy(), float(grid[last])
+    res = maximise_along(model, pg.take([last]), quad, it.x[last], float(grid[last]), free=free, along=along,
+                         branch=branch, xtol=xtol)
+    res["bracket"] = (float(grid[last]), float(grid[last + 1]))
+    return res
+
+
+def _no_fold(n):
+    return {"value": math.nan, "x": np.full(n, np.nan), "along": math.nan, "interior": False,
+            "converged": False, "message": "", "bracket": (math.nan, math.nan)}
+
+
+def maximise_along(model, p, quad, x_top, free_top, *, free="alpha", along="m", branch="retrieval", xtol=1e-9):
+    """The fold from a point of the branch: the maximum of ``free`` along the branch
+    parametrised by ``along``, marching down in ``along`` from ``x_top`` (a solution at
+    ``free = free_top``, on the side where ``free`` grows as ``along`` decreases) until ``free``
+    decreases, then bounded Brent (``xatol = xtol``). Each point holds ``along`` fixed and
+    solves for ``free`` and the other variables (:func:`solve_fixed`).
+
+    ``p`` is a batch of one row (with the row parameters of the branch's start, if any).
+    Returns the dict of :func:`fold` (``bracket`` not set).
+    """
+    names = list(model.variables(p))
+    ja = names.index(along)
+    out = _no_fold(len(names))
+    x_prev, f_prev = np.asarray(x_top, dtype=float).copy(), float(free_top)
     m_top = x_prev[ja]
 
     cache = {}
@@ -228,6 +261,7 @@ def fold(model, p, quad, *, free="alpha", along="m", branch="retrieval", xtol=1e
     f_star, x_star = value_at(m_star)
     interior = (lo + 2 * xtol < m_star < hi - 2 * xtol) and np.isfinite(f_star) and f_star >= max(
         _finite(value_at(lo)[0]), _finite(value_at(hi)[0]))
+    out["rows"] = {k: np.asarray(v)[:1].copy() for k, v in p.items() if k != free}
     out.update(value=f_star, x=x_star, along=m_star, interior=bool(interior), converged=bool(np.isfinite(f_star)),
                message=(f"fold of the {branch} branch: maximum of {free}({along}) at {along} = {m_star:.10g} "
                         f"(bounded Brent, xatol = {xtol:g}; interior: {bool(interior)})"))
@@ -265,11 +299,15 @@ def follow(model, p, quad, *, branch="retrieval", opts=None, x_start=None):
     if x_start is not None:
         start = np.asarray(x_start, dtype=float).reshape(1, n)
     else:
-        guesses = dict(model.guesses(p.take([0])))
-        if branch not in guesses:
+        start, p0 = named_start(model, p.take([0]), quad, opts, branch)
+        if start is None:
+            have = [item[0] for item in model.starts(p.take([0]), quad, opts)]
             raise ValueError(f"branch must be one of the starts of model {model.family!r} "
-                             f"({', '.join(guesses)}) unless a start solution is given, got {branch!r}")
-        start = np.asarray(guesses[branch], dtype=float)
+                             f"({', '.join(have)}) unless a start solution is given, got {branch!r}")
+        start = np.asarray(start, dtype=float)
+        extra = {k: v for k, v in p0.items() if k not in p}
+        if extra:                      # the start's row parameters hold along the whole path
+            p = Batch({**p, **{k: np.repeat(v, B) for k, v in extra.items()}}, B)
     for i in range(B):
         pi = p.take([i])
         if i == 0:

@@ -25,9 +25,8 @@ from scipy.optimize import brentq
 
 from .api import check_quadrature
 from .base import Batch, get_model, temperature_to_beta
-from .continuation import fold
 from .result import Solution
-from .solver import Options, analyse, iterate, search
+from .solver import Options, analyse, iterate, named_start, search
 
 __all__ = ["critical_capacity", "retrieval_spinodal", "glass_temperature", "retrieval_global_minimum",
            "at_line"]
@@ -91,7 +90,7 @@ def glass_temperature(model, level="rs", *, quadrature=None, xtol=1e-12, **param
         raise ValueError(f"glass_temperature solves for beta: do not pass beta (got beta={params['beta']!r})")
     temperature_to_beta(params, solves_for_beta=True)
     mdl = get_model(model, level)
-    quad = check_quadrature(quadrature)
+    quad = check_quadrature(quadrature, mdl)
     return _over(params, "alpha", lambda pr: _glass_point(mdl, quad, xtol, pr))
 
 
@@ -109,7 +108,7 @@ def retrieval_global_minimum(model, level="rs", *, quadrature=None, xtol=1e-9, *
     if "beta" not in params:
         raise ValueError("retrieval_global_minimum needs beta or T (scalar or array; beta = inf is T = 0)")
     mdl = get_model(model, level)
-    quad = check_quadrature(quadrature)
+    quad = check_quadrature(quadrature, mdl)
     return _over(params, "beta", lambda pr: _global_point(model, level, mdl, quad, xtol, pr))
 
 
@@ -125,7 +124,7 @@ def at_line(model, level="rs", *, quadrature=None, xtol=1e-9, **params):
     if "alpha" not in params:
         raise ValueError("at_line needs alpha (scalar or array)")
     mdl = get_model(model, level)
-    quad = check_quadrature(quadrature)
+    quad = check_quadrature(quadrature, mdl)
     return _over(params, "alpha", lambda pr: _at_point(mdl, quad, xtol, pr))
 
 
@@ -159,17 +158,17 @@ def _batch(mdl, params, drop=()):
 
 def _fold_record(model, level, quadrature, xtol, free, params):
     mdl = get_model(model, level)
-    quad = check_quadrature(quadrature)
+    quad = check_quadrature(quadrature, mdl)
     probe = {**params, free: 0.0}
     p, full = _batch(mdl, probe)
-    # a model may locate its folds itself (hook: Model.fold(p, quad, free=, xtol=) returning the
-    # dict of continuation.fold); the 1RSB families do (branch search in mu, see families/_rsb_fold)
-    folder = getattr(mdl, "fold", None)
-    res = folder(p, quad, free=free, xtol=xtol) if folder is not None else fold(mdl, p, quad, free=free, xtol=xtol)
+    # Model.fold: the generic scan + Brent of continuation.fold unless the family knows better
+    # (learning: closed form at T = 0; 1RSB: from the RS fold)
+    res = mdl.fold(p, quad, free=free, xtol=xtol)
     out = Solution()
     out[free] = res["value"]
     if res["converged"]:
-        pf = Batch({**p, free: np.array([res["value"]])}, 1)
+        # the row parameters of the branch's start (e.g. a 1RSB ansatz) come with the fold
+        pf = Batch({**p, **res.get("rows", {}), free: np.array([res["value"]])}, 1)
         a = analyse(mdl, res["x"][None], pf, quad)
         for k, v in a["obs"].items():
             v = np.asarray(v)[0]
@@ -195,7 +194,7 @@ def _scan(mdl, quad, params, name, values, branch):
     values = np.asarray(values, dtype=float)
     p1, _ = _batch(mdl, {**params, name: float(values[0])})
     p = Batch({**{k: np.repeat(v, values.size) for k, v in p1.items()}, name: values}, values.size)
-    start = dict(mdl.guesses(p)).get(branch)
+    start, p = named_start(mdl, p, quad, Options(), branch)
     at = np.full(values.size, np.nan)
     m = np.full(values.size, np.nan)
     stab = np.full(values.size, np.nan)
@@ -215,7 +214,7 @@ def _scan(mdl, quad, params, name, values, branch):
 
 def _solution_at(mdl, quad, p, branch):
     """Iterate from the named start; the analysis if it converged to that branch, else None."""
-    start = dict(mdl.guesses(p)).get(branch)
+    start, p = named_start(mdl, p, quad, Options(), branch)
     if start is None:
         return None, None
     it = iterate(mdl, p, quad, np.asarray(start, dtype=float), Options())

@@ -50,9 +50,11 @@ import math
 import numpy as np
 from scipy.special import erf
 
-__all__ = ["KINDS", "GaussHermite", "Breakpoint", "DEFAULT"]
+__all__ = ["KINDS", "NESTED", "GaussHermite", "Breakpoint", "NestedGrid", "DEFAULT"]
 
 KINDS = ("tanh", "tanh2", "sech2", "sech4", "logcosh", "entropy", "beta*sech2", "beta*sech4", "logcosh/beta")
+#: the outer averages returned by ``nested`` (one-step RSB), in this order
+NESTED = ("psi", "m", "q1", "q0", "chi", "ell", "s4")
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -149,6 +151,52 @@ class GaussHermite:
         res = tuple(float(r) if r.ndim == 0 else r for r in res)
         return res[0] if single else res
 
+    # ------------------------------------------------------------------ one-step RSB
+    def nested(self, b, s0, s1, beta, mu):
+        """One-step RSB averages for the field ``h = b + s0 z0 + s1 z1`` (see :data:`NESTED`).
+
+        With the Parisi weight ``W = (2 cosh beta h)^x`` on ``z1`` (``mu = beta x``) and
+        ``<f> = E_z1[W f] / E_z1[W]``: ``psi = E_z0 (1/mu) ln E_z1 W``, ``m = E <tanh>``,
+        ``q1 = E <tanh^2>``, ``q0 = E <tanh>^2``, ``chi = beta E <sech^2>``,
+        ``ell = E <ln(2 cosh beta h)/beta>``, ``s4 = beta E <sech^4>``. Arrays broadcast.
+
+        Plain Gauss-Hermite (``n`` nodes in z0 and in z1): right for smooth integrands
+        (``beta s`` small) only; ``beta = inf`` with noise is refused.
+
+        Returns
+        -------
+        dict name -> ndarray (the broadcast shape)
+        """
+        b, s0, s1, beta, mu = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (b, s0, s1, beta, mu)))
+        _check_nested(beta, mu)
+        if np.any(np.isinf(beta) & ((s0 != 0) | (s1 != 0))):
+            raise ValueError("beta = inf with noise averages a step function, which plain Gauss-Hermite "
+                             "cannot do: use the Breakpoint rule")
+        z, w = self.nodes, self.weights
+        h = (b[..., None, None] + np.abs(s0)[..., None, None] * z[:, None]
+             + np.abs(s1)[..., None, None] * z[None, :])                          # (..., outer, inner)
+        y = beta[..., None, None] * h
+        ay = np.abs(y)
+        lc = ay + np.log1p(np.exp(-2.0 * ay))                                      # ln 2cosh y
+        x = (mu / beta)[..., None, None]
+        logw = x * lc
+        top = logw.max(axis=-1, keepdims=True)
+        W = np.exp(logw - top) * w
+        Z = W.sum(axis=-1)
+        t = np.tanh(y)
+        s2 = 4.0 * np.exp(-2.0 * ay) / (1.0 + np.exp(-2.0 * ay)) ** 2
+        bb = beta[..., None]
+        inner = {"psi": (top[..., 0] + np.log(Z)) / mu[..., None], "t1": (W * t).sum(-1) / Z,
+                 "t2": (W * t * t).sum(-1) / Z, "chi": bb * (W * s2).sum(-1) / Z,
+                 "ell": (W * lc).sum(-1) / Z / bb, "s4": bb * (W * s2 * s2).sum(-1) / Z}
+        avg = {k: v @ w for k, v in inner.items()}
+        return {"psi": avg["psi"], "m": avg["t1"], "q1": avg["t2"], "q0": (inner["t1"] ** 2) @ w,
+                "chi": avg["chi"], "ell": avg["ell"], "s4": avg["s4"]}
+
+    def coarse(self):
+        """A cheaper rule of the same kind for searches (solutions are polished with ``self``)."""
+        return self
+
     def _fill(self, names, beta, a, b, out):
         if np.any(np.isinf(beta) & (b != 0.0)):
             raise ValueError("beta = inf with b != 0 averages a step function, which plain "
@@ -176,8 +224,14 @@ class Breakpoint(GaussHermite):
 
     _BANDS = ((0.2, 16), (0.3, 28), (0.45, 48), (0.6, 64))
 
-    def __init__(self, n=64):
+    def __init__(self, n=64, nested_grid=None):
         super().__init__(n)
+        if nested_grid is None:
+            nested_grid = NestedGrid()
+        if not isinstance(nested_grid, NestedGrid):
+            raise ValueError(f"nested_grid must be a replica.quadrature.NestedGrid, got {nested_grid!r}")
+        self.nested_grid = nested_grid
+        self._coarse = None
         self.switch = self._BANDS[-1][0]
         x, w = np.polynomial.legendre.leggauss(_PANEL_NODES)
         edges = np.asarray(_PANEL_EDGES)
@@ -194,10 +248,95 @@ class Breakpoint(GaussHermite):
         self._rule = _rule([(kmax, *_hermite_rule(m)) for kmax, m in self._BANDS], u, G)
 
     def __repr__(self):
-        return f"Breakpoint(n={self.n})"
+        return f"Breakpoint(n={self.n}, nested_grid={self.nested_grid!r})"
 
     def _fill(self, names, beta, a, b, out):
         _compiled(names, beta, a, b, self._rule, out)
+
+    def nested(self, b, s0, s1, beta, mu):
+        """One-step RSB averages, exact at every temperature (see :meth:`GaussHermite.nested`
+        for the quantities). Half-line split of the inner average at h = 0, closed forms of
+        its large-|h| limits, composite Gauss-Legendre for the rest, outer panels graded
+        towards the zero of the field (:mod:`replica._nested_kernels`); ``beta = inf`` is the
+        T = 0 limit (``mu`` finite). Accuracy ~1e-12 with the default :class:`NestedGrid`.
+        """
+        global _nested_kernels
+        b, s0, s1, beta, mu = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (b, s0, s1, beta, mu)))
+        _check_nested(beta, mu)
+        if _nested_kernels is None:
+            from . import _nested_kernels
+        shape = b.shape
+        out = np.empty((len(NESTED), b.size))
+        _nested_kernels.nested(*(np.ascontiguousarray(v).ravel() for v in (b, s0, s1, beta, mu)),
+                               self.nested_grid.arrays, out)
+        return {k: out[i].reshape(shape) for i, k in enumerate(NESTED)}
+
+    def coarse(self):
+        """The same rule with the coarse nested grid (~10x cheaper, ~1e-6): for branch searches."""
+        if self._coarse is None:
+            self._coarse = Breakpoint(self.n, self.nested_grid.coarser())
+        return self._coarse
+
+
+class NestedGrid:
+    """Resolution of the one-step RSB averages of :meth:`Breakpoint.nested`.
+
+    Parameters
+    ----------
+    inner_panels, inner_order, inner_graded : int
+        Composite Gauss-Legendre for the finite-temperature remainder of the inner average
+        (per half-line): ``inner_panels`` uniform panels united with ``inner_graded`` panels
+        halving towards h = 0, ``inner_order`` points each.
+    outer_step : float
+        Panel width (in units of the outer standard deviation) far from the zero of the field.
+    outer_order : int
+        Gauss-Legendre points per outer panel.
+    """
+
+    def __init__(self, inner_panels=10, inner_order=8, outer_step=0.75, outer_order=8, inner_graded=8):
+        self.inner_panels = _checks_int("inner_panels", inner_panels)
+        self.inner_order = _checks_int("inner_order", inner_order)
+        self.inner_graded = _checks_int("inner_graded", inner_graded, low=0)
+        self.outer_order = _checks_int("outer_order", outer_order)
+        if not (isinstance(outer_step, (int, float)) and 0.01 <= outer_step <= 3.0):
+            raise ValueError(f"outer_step must be in [0.01, 3], got {outer_step!r}")
+        self.outer_step = float(outer_step)
+        uni = np.arange(1, self.inner_panels) / self.inner_panels
+        geo = 0.5 ** np.arange(1, self.inner_graded + 1)
+        e = np.unique(np.concatenate(([0.0, 1.0], uni, geo)))
+        t, w = _gauss_legendre(self.inner_order)
+        t_in = (e[:-1, None] + np.diff(e)[:, None] * t[None, :]).ravel()
+        w_in = (np.diff(e)[:, None] * w[None, :]).ravel()
+        t_out, w_out = _gauss_legendre(self.outer_order)
+        self.arrays = (t_in, w_in, t_out, w_out, self.outer_step)
+
+    def coarser(self):
+        """About ten times fewer nodes (accuracy ~1e-6): for searches."""
+        return NestedGrid(inner_panels=4, inner_order=6, outer_step=1.5, outer_order=6, inner_graded=4)
+
+    def __repr__(self):
+        return (f"NestedGrid(inner_panels={self.inner_panels}, inner_order={self.inner_order}, "
+                f"outer_step={self.outer_step}, outer_order={self.outer_order}, inner_graded={self.inner_graded})")
+
+
+def _checks_int(name, value, low=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _gauss_legendre(n):
+    x, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (x + 1.0), 0.5 * w          # nodes and weights on [0, 1]
+
+
+def _check_nested(beta, mu):
+    if np.any(~(beta > 0)):
+        raise ValueError(f"beta must be in (0, inf], got {beta[~(beta > 0)].flat[0]!r}")
+    if np.any(~(mu > 0)):
+        raise ValueError(f"mu = beta x must be > 0, got {mu[~(mu > 0)].flat[0]!r}")
+    if np.any(np.isfinite(beta) & (mu > beta * (1.0 + 1e-12))):
+        raise ValueError("mu = beta x must be <= beta (Parisi parameter x in (0, 1])")
 
 
 def _rule(bands, u=None, G=None):
@@ -213,6 +352,7 @@ def _rule(bands, u=None, G=None):
 
 _CODES = {k: i for i, k in enumerate(KINDS)}
 _kernels = None
+_nested_kernels = None
 
 
 def _compiled(names, beta, a, b, rule, out):

@@ -24,19 +24,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Options", "iterate", "reduced_hessian_eig", "search", "residual_norm"]
+from .base import Batch
 
+__all__ = ["Options", "iterate", "reduced_hessian_eig", "search", "residual_norm", "named_start", "tile_starts"]
+
+#: residual below which a residual-form point whose Newton step no longer moves it is converged
+_NOISE_TOL = 1e-7
 #: two converged points of one class closer than this (relative) with free energies equal to
 #: 1e-12 are one solution resolved slowly (a marginal mode), not two
 _SAME_SLOW = 1e-4
 
 # reason codes of iterate()
-_RUNNING, _CONVERGED, _BAD_START, _NONFINITE, _MAXITER = 0, 1, 2, 3, 4
+_RUNNING, _CONVERGED, _BAD_START, _NONFINITE, _MAXITER, _STALLED, _NOISE = 0, 1, 2, 3, 4, 5, 6
 _REASONS = {
     _CONVERGED: "converged",
     _BAD_START: "initial guess outside the physical domain",
     _NONFINITE: "the update map gave non-finite values",
     _MAXITER: "not converged within the iteration budget",
+    _STALLED: "Newton stalled: no step along its direction reduced the residual",
+    _NOISE: "converged (residual at the quadrature noise level)",
 }
 
 
@@ -87,7 +93,7 @@ class IterResult:
 
     @property
     def converged(self):
-        return self.status == _CONVERGED
+        return (self.status == _CONVERGED) | (self.status == _NOISE)
 
     def rows(self, sel):
         """The outcome at a subset of the points."""
@@ -143,11 +149,14 @@ def iterate(model, p, quad, x0, opts=None):
     opts = opts or Options()
     x = np.array(x0, dtype=float, copy=True)
     B = x.shape[0]
+    residual_form = model.form == "residual"
     fx, ok = _evaluate(model, x, p, quad)
     nfev = np.ones(B, dtype=np.int64)
     res = residual_norm(x, fx)
     status = np.where(ok, _RUNNING, _BAD_START)
     status[ok & (res <= opts.tol)] = _CONVERGED
+    if residual_form:
+        _noise_level(model, x, fx, p, np.flatnonzero(ok & (status == _RUNNING)), status, opts.tol)
     iters = np.zeros(B, dtype=np.int64)
     eta = np.full(B, float(opts.damping))
 
@@ -192,64 +201,102 @@ def iterate(model, p, quad, x0, opts=None):
             dx = _solve_stack(J, -R)
             bad = ~np.all(np.isfinite(dx), axis=-1)
             todo = ~bad
-            t = 1.0
+            if residual_form:
+                # trust region of the model; every step must decrease the residual (a
+                # residual-form model has no physical dynamics to fall back on)
+                t = np.minimum(1.0, np.where(bad, 1.0, model.step_limit(xa, np.where(bad[:, None], 0.0, dx), pa)))
+                first = np.zeros(idx.size, dtype=bool)
+            else:
+                t = np.ones(idx.size)
+                first = np.ones(idx.size, dtype=bool)
             new_x, new_f, new_r = xa.copy(), fa.copy(), res[idx].copy()
             moved = np.zeros(idx.size, dtype=bool)
-            for _ls in range(10):
+            for _ls in range(10 if not residual_form else 30):
                 j = np.flatnonzero(todo)
                 if j.size == 0:
                     break
-                trial = xa[j] + t * dx[j]
+                trial = xa[j] + t[j, None] * dx[j]
                 ft, okt = _evaluate(model, trial, pa if j.size == idx.size else pa.take(j), quad)
                 nfev[idx[j]] += 1
                 rt = residual_norm(trial, ft)
-                # non-monotone: the full step may raise the residual (near-singular
+                # non-monotone (map form): the full step may raise the residual (near-singular
                 # Jacobians near critical lines need it); shorter steps must decrease it
-                bound = 100.0 * res[idx[j]] if t == 1.0 else (1.0 - 1e-4 * t) * res[idx[j]]
+                bound = np.where(first[j], 100.0 * res[idx[j]], (1.0 - 1e-4 * t[j]) * res[idx[j]])
                 good = okt & (rt < bound)
                 g = j[good]
                 new_x[g], new_f[g], new_r[g] = trial[good], ft[good], rt[good]
                 moved[g] = True
                 todo[g] = False
-                t *= 0.5
+                t[j] *= 0.5
+                first[j] = False
             x[idx], fx[idx], res[idx] = new_x, new_f, new_r
             stalled[idx[~moved]] = True
             conv = idx[res[idx] <= opts.tol]
             status[conv] = _CONVERGED
+            if residual_form:
+                _noise_level(model, x, fx, p, idx[status[idx] == _RUNNING], status, opts.tol)
+                # a point whose Newton step is below the resolution of x and whose residual is
+                # small cannot improve: its residual is the noise of the equations themselves
+                tiny = ~moved & ~bad & np.all(np.abs(dx) <= 1e-8 * (np.abs(xa) + 1e-8), axis=-1) \
+                    & (res[idx] < _NOISE_TOL)
+                status[idx[tiny & (status[idx] == _RUNNING)]] = _NOISE
         return stalled
 
     # rounds: damped iteration to the neighbourhood of a solution, Newton to polish; points
     # Newton cannot improve (ghost of a fold, no root nearby) keep following the
     # fixed-point flow, which passes the ghost slowly, and try Newton again
-    while True:
-        fixed_point(opts.fixed_point_iter, only_large=True)
-        newton(opts.newton_iter)
-        if not np.any((status == _RUNNING) & (iters < opts.maxiter)):
-            break
-        fixed_point(2 * opts.fixed_point_iter, only_large=False)
+    if residual_form:
+        stalled = newton(opts.newton_iter)
+        status[(status == _RUNNING) & stalled] = _STALLED
+    else:
+        while True:
+            fixed_point(opts.fixed_point_iter, only_large=True)
+            newton(opts.newton_iter)
+            if not np.any((status == _RUNNING) & (iters < opts.maxiter)):
+                break
+            fixed_point(2 * opts.fixed_point_iter, only_large=False)
     status[status == _RUNNING] = _MAXITER
     return IterResult(x=x, fx=fx, residual=res, status=status, iterations=iters, nfev=nfev)
 
 
+def _noise_level(model, x, fx, p, rows, status, tol):
+    """Residual-form rows each of whose residuals is within the tolerance or within the model's
+    noise floor for it: converged (at the noise level)."""
+    if rows.size == 0:
+        return
+    with np.errstate(all="ignore"):
+        floor = model.residual_noise(x[rows], p.take(rows))
+    if floor is None:
+        return
+    bound = np.maximum(floor, tol * (1.0 + np.abs(x[rows])))
+    quiet = np.all(np.abs(fx[rows] - x[rows]) <= bound, axis=-1)
+    status[rows[quiet]] = _NOISE
+
+
 def _jacobian(model, x, fx, p, quad):
-    """Forward-difference Jacobian of R(x) = F(x) - x, shape (B, n, n); backward where forward leaves the domain."""
+    """Forward-difference Jacobian of R(x) = F(x) - x, shape (B, n, n); backward where forward
+    leaves the domain. Columns the model pins (:meth:`Model.pinned`) are ``-e_j`` without
+    evaluation."""
     B, n = x.shape
-    h = 1e-7 * (1.0 + np.abs(x))
+    h = model.fd_step(x, p)
+    pin = model.pinned(x, p)
+    free = np.ones((n, B), dtype=bool) if pin is None else ~np.asarray(pin, dtype=bool).T
     X = np.repeat(x[None], n, axis=0)                      # (n, B, n)
     for j in range(n):
         X[j, :, j] += h[:, j]
-    tiled = p.take(np.tile(np.arange(B), n))
-    flat = X.reshape(n * B, n)
+    cols, rows = np.nonzero(free)                          # the (column, point) pairs to evaluate
+    sub = p.take(rows) if rows.size != B or n != 1 else p
+    flat = X[cols, rows]
     with np.errstate(all="ignore"):
-        dom = model.in_domain(flat, tiled).reshape(n, B)
+        dom = model.in_domain(flat, sub)
     sign = np.ones((n, B))
-    for j in range(n):
-        back = ~dom[j]
-        if back.any():
-            X[j, back, j] -= 2.0 * h[back, j]
-            sign[j, back] = -1.0
-    F, ok = _evaluate(model, X.reshape(n * B, n), tiled, quad)
-    F = F.reshape(n, B, n)
+    back = ~dom
+    if back.any():
+        flat[back, cols[back]] -= 2.0 * h[rows[back], cols[back]]
+        sign[cols[back], rows[back]] = -1.0
+    F = np.repeat(fx[None], n, axis=0)                     # pinned columns: dF/dx_j = 0
+    Fe, ok = _evaluate(model, flat, sub, quad)
+    F[cols, rows] = Fe
     J = (F - fx[None]) / (sign * h.T)[:, :, None]          # J[j, b, i] = dF_i / dx_j
     J = np.transpose(J, (1, 2, 0)) - np.eye(n)[None]       # (B, i, j)
     return J, n
@@ -266,7 +313,13 @@ def _solve_stack(J, rhs):
         try:
             sol = np.linalg.solve(Jf, rf[..., None])[..., 0]
         except np.linalg.LinAlgError:
-            sol = (np.linalg.pinv(Jf) @ rf[..., None])[..., 0]
+            # a singular matrix somewhere: least squares for it alone (every point on its own)
+            sol = np.empty_like(rf)
+            for i in range(rf.shape[0]):
+                try:
+                    sol[i] = np.linalg.solve(Jf[i], rf[i])
+                except np.linalg.LinAlgError:
+                    sol[i] = np.linalg.pinv(Jf[i]) @ rf[i]
         out[finite] = sol
     return out
 
@@ -404,8 +457,10 @@ def analyse(model, x, p, quad):
         stab = model.stability(x, p, quad, heig)
         at = model.replicon(x, p, quad)
         adm, why = model.admissible(x, p, quad, obs)
+        note = model.describe(x, p, quad)
+    note = np.full(x.shape[0], "", dtype=object) if note is None else np.asarray(note, dtype=object)
     return {"free_energy": f, "obs": obs, "hessian": heig, "stability": stab, "at": at,
-            "admissible": np.asarray(adm, dtype=bool), "admissible_reason": why}
+            "admissible": np.asarray(adm, dtype=bool), "admissible_reason": why, "note": note}
 
 
 def search(model, p, quad, opts=None):
@@ -426,9 +481,8 @@ def search(model, p, quad, opts=None):
     n = len(names)
     # every start at every point in ONE batch (rows are independent: the same numbers as
     # start by start, at a fraction of the per-call cost)
-    starts = [(start, np.broadcast_to(np.asarray(x0, dtype=float), (B, n))) for start, x0 in model.guesses(p)]
+    starts, tiled = tile_starts(model, p, quad, opts)
     G = len(starts)
-    tiled = p.take(np.tile(np.arange(B), G)) if G > 1 else p
     it_all = iterate(model, tiled, quad, np.concatenate([x0 for _, x0 in starts]) if G else np.empty((0, n)), opts)
     label_all = np.full(G * B, "", dtype=object)
     c = it_all.converged
@@ -436,6 +490,13 @@ def search(model, p, quad, opts=None):
         label_all[c] = np.asarray(model.classify(it_all.x[c], tiled.take(c)), dtype=object)
     runs = [(start, it_all.rows(slice(g * B, (g + 1) * B)), label_all[g * B:(g + 1) * B])
             for g, (start, _) in enumerate(starts)]
+    missing = {}
+    for g, (start, x0) in enumerate(starts):
+        nan = ~np.all(np.isfinite(x0), axis=1)
+        if nan.any():
+            note = model.describe_missing(tiled.take(np.arange(g * B, (g + 1) * B)) if G > 1 else tiled)
+            if note is not None:
+                missing[start] = np.where(nan, np.asarray(note, dtype=object), "")
 
     # deduplicate: the same solution reached from several starts is kept once, the copy with
     # the smallest residual. Same: same class and x within same_tol, or -- a solution the
@@ -494,6 +555,8 @@ def search(model, p, quad, opts=None):
             rec["nfev"][pts] = it.nfev[pts]
             rec["residual"][pts] = it.residual[pts]
             rec["start"][pts] = start
+            rec["reason"][pts] = it.reasons()[pts]
+            rec["note"][pts] = a["note"][sel]
             for key in ("free_energy", "stability", "at"):
                 rec[key][pts] = a[key][sel]
             rec["admissible"][pts] = a["admissible"][sel]
@@ -504,11 +567,45 @@ def search(model, p, quad, opts=None):
                 if key not in rec["obs"]:
                     rec["obs"][key] = np.full((B,) + val.shape[1:], np.nan)
                 rec["obs"][key][pts] = val[sel]
-        rec["message"] = _branch_messages(bn, rec, runs)
+        rec["message"] = _branch_messages(bn, rec, runs, missing)
         branches[bn] = rec
 
     chosen = _choose(branches, runs, B, level=getattr(model, "level", "rs"))
     return branches, chosen, names
+
+
+def tile_starts(model, p, quad, opts):
+    """The model's starts at the B points of ``p``, stacked: ``([(name, x0 (B, n)), ...], batch)``
+    where ``batch`` holds ``G * B`` rows (start-major) with each start's extra row parameters."""
+    B = p.size
+    n = len(model.variables(p))
+    starts, extras = [], []
+    for item in model.starts(p, quad, opts):
+        name, x0 = item[0], np.broadcast_to(np.asarray(item[1], dtype=float), (B, n))
+        starts.append((name, x0))
+        extras.append(dict(item[2]) if len(item) > 2 else {})
+    G = len(starts)
+    keys = set(extras[0]) if extras else set()
+    if any(set(e) != keys for e in extras):
+        raise ValueError(f"model {type(model).__name__}: every start must give the same row parameters, got "
+                         f"{[sorted(e) for e in extras]}")
+    if not keys:
+        return starts, (p.take(np.tile(np.arange(B), G)) if G > 1 else p)
+    tiled = {k: np.tile(v, G) for k, v in p.items()}
+    for k in keys:
+        tiled[k] = np.concatenate([np.broadcast_to(np.asarray(e[k], dtype=float), (B,)) for e in extras])
+    return starts, Batch(tiled, G * B)
+
+
+def named_start(model, p, quad, opts, name):
+    """The start called ``name`` at the points of ``p``: ``(x0 (B, n), batch with its row
+    parameters)``, or ``(None, None)`` if the model has no such start."""
+    starts, tiled = tile_starts(model, p, quad, opts)
+    names = [s for s, _ in starts]
+    if name not in names:
+        return None, None
+    g = names.index(name)
+    return starts[g][1], (tiled.take(np.arange(g * p.size, (g + 1) * p.size)) if len(starts) > 1 else tiled)
 
 
 def _slice_analysis(a, rows):
@@ -567,6 +664,7 @@ def _name_order(name):
 
 def _empty_branch(B, n):
     return {"found": np.zeros(B, dtype=bool), "x": np.full((B, n), np.nan),
+            "reason": np.full(B, "", dtype=object), "note": np.full(B, "", dtype=object),
             "iterations": np.zeros(B, dtype=np.int64), "nfev": np.zeros(B, dtype=np.int64),
             "residual": np.full(B, np.nan), "free_energy": np.full(B, np.nan),
             "stability": np.full(B, np.nan), "at": np.full(B, np.nan),
@@ -574,11 +672,13 @@ def _empty_branch(B, n):
             "start": np.full(B, "", dtype=object), "obs": {}}
 
 
-def _branch_messages(name, rec, runs):
+def _branch_messages(name, rec, runs, missing=None):
     B = rec["found"].size
     msg = np.empty(B, dtype=object)
     found = rec["found"]
-    msg[found] = "converged"
+    msg[found] = rec["reason"][found]
+    noted = found & (rec["note"] != "")
+    msg[noted] = msg[noted] + "; " + rec["note"][noted]
     if (~found).any():
         # why not found: what the start of the same name (if any) did instead
         starts = [r for r in runs if r[0] == name.split("#")[0]]
@@ -588,6 +688,10 @@ def _branch_messages(name, rec, runs):
             msg[~found] = "not found: from the " + name + " start the solver " + other[~found].astype(object)
             dup = ~found & it.converged & (label == name)
             msg[dup] = "not found (duplicate of another start's solution)"
+            note = (missing or {}).get(start)
+            if note is not None:
+                why = ~found & (note != "")
+                msg[why] = "not found: " + note[why]
         else:
             msg[~found] = "not found"
     return msg

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 import replica
-from replica import _rsb_solve as S
-from replica._rsb_models import Dense1RSB, Hopfield1RSB
+from _rsb_helpers import S, Dense1RSB, Hopfield1RSB
 
 
 @pytest.fixture(scope="module")

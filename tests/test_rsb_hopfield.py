@@ -13,10 +13,9 @@ import pytest
 from scipy import optimize
 
 import replica
-from replica import _rsb_solve as S
+from _rsb_helpers import S, Hopfield1RSB
 from replica.base import Batch, get_model
 from replica.quadrature import DEFAULT as QUAD
-from replica._rsb_models import Hopfield1RSB
 
 INF = math.inf
 

@@ -1,4 +1,4 @@
-"""1RSB Gaussian averages (replica._rsb_kernel) against independent routes.
+"""1RSB Gaussian averages (replica.quadrature.Breakpoint.nested) against independent routes.
 
 Reference routes: adaptive quadrature (scipy.integrate.quad) of the defining integrals;
 the T = 0 Gaussian-CDF closed forms written out here independently; the x = 1 Gaussian
@@ -12,7 +12,25 @@ import pytest
 from scipy import integrate
 from scipy.special import ndtr
 
-from replica import _rsb_kernel as K
+from replica.quadrature import DEFAULT, Breakpoint, NestedGrid
+
+FINE = Breakpoint(nested_grid=NestedGrid(inner_panels=40, inner_order=12, outer_step=0.25, outer_order=12,
+                                         inner_graded=12))
+
+
+class K:
+    """The nested averages under the names of the inner quantities (t1 = <tanh>, t2 = <tanh^2>)."""
+
+    FINE_GRID = FINE
+
+    @staticmethod
+    def inner(a, s, beta, mu, rule=DEFAULT):
+        v = rule.nested(a, 0.0, s, beta, mu)           # no outer noise: the inner averages at a
+        return {"psi": v["psi"], "t1": v["m"], "t2": v["q1"], "chi": v["chi"], "ell": v["ell"], "s4": v["s4"]}
+
+    @staticmethod
+    def averages(b, s0, s1, beta, mu):
+        return {k: float(v) for k, v in DEFAULT.nested(b, s0, s1, beta, mu).items()}
 
 
 def _reference(a, s, beta, mu):

@@ -14,9 +14,8 @@ import pytest
 from scipy import optimize
 
 import replica
-from replica import _rsb_solve as S
-from replica._rsb_models import Dense1RSB, Hopfield1RSB
-from replica.families.learning_1rsb import delta_noise
+from _rsb_helpers import S, Dense1RSB, Hopfield1RSB
+from replica.families._learning_common import delta_noise
 
 INF = math.inf
 
