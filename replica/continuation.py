@@ -58,10 +58,19 @@ def solve_fixed(model, p, quad, x0, *, fixed, value, free, free0, tol=1e-11, max
     x[:, j] = value
     y = np.concatenate([np.delete(x, j, axis=1), np.log(np.broadcast_to(free0, (B,)))[:, None]], axis=1)
 
+    others = [k for k in range(n) if k != j]
+    values = np.broadcast_to(np.asarray(value, dtype=float), (B,))
+
     def unpack(yy, rows):
-        xx = np.insert(yy[:, :-1], j, np.broadcast_to(value, (B,))[rows], axis=1)
+        xx = np.empty((len(rows), n))
+        xx[:, others] = yy[:, :-1]
+        xx[:, j] = values[rows]
         pp = Batch({**{k: v[rows] for k, v in p.items()}, free: np.exp(yy[:, -1])}, len(rows))
         return xx, pp
+
+    def steps(yy, rows):
+        xx, pp = unpack(yy, rows)
+        return np.concatenate([model.fd_step(xx, pp)[:, others], 1e-7 * (1.0 + np.abs(yy[:, -1:]))], axis=1)
 
     def resid(yy, rows):
         xx, pp = unpack(yy, rows)
@@ -86,13 +95,12 @@ def solve_fixed(model, p, quad, x0, *, fixed, value, free, free0, tol=1e-11, max
         if act.size == 0:
             break
         ya, Ra = y[act], R[act]
-        h = 1e-7 * (1.0 + np.abs(ya))
-        J = np.empty((act.size, n, n))
+        h = steps(ya, act)
+        Y = np.repeat(ya[None], n, axis=0)                     # all columns in one evaluation
         for k in range(n):
-            yp = ya.copy()
-            yp[:, k] += h[:, k]
-            Rp, _ = resid(yp, act)
-            J[:, :, k] = (Rp - Ra) / h[:, k, None]
+            Y[k, :, k] += h[:, k]
+        Rp, _ = resid(Y.reshape(n * act.size, n), np.tile(act, n))
+        J = np.transpose((Rp.reshape(n, act.size, n) - Ra[None]) / h.T[:, :, None], (1, 2, 0))
         dy = _solve_stack(J, -Ra)
         t = 1.0
         done = np.zeros(act.size, dtype=bool)

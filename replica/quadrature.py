@@ -331,6 +331,9 @@ def _gauss_legendre(n):
 
 
 def _check_nested(beta, mu):
+    with np.errstate(invalid="ignore"):
+        if not np.any(~(beta > 0) | ~(mu > 0) | (mu > beta * (1.0 + 1e-12))):
+            return
     if np.any(~(beta > 0)):
         raise ValueError(f"beta must be in (0, inf], got {beta[~(beta > 0)].flat[0]!r}")
     if np.any(~(mu > 0)):

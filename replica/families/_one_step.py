@@ -55,7 +55,7 @@ import math
 import numpy as np
 
 from ..base import Batch, Model, get_model
-from ..solver import Options, _jacobian, _solve_stack, iterate
+from ..solver import Options, _jacobian, _solve_stack, analyse, iterate
 
 __all__ = ["OneStep", "RS", "Q0", "N0", "MUFIX", "DELTA_MIN"]
 
@@ -683,13 +683,41 @@ class OneStep(Model):
         the 1RSB retrieval state just below it, then the maximum of alpha along the 1RSB branch
         (:func:`replica.continuation.maximise_along`). Where RS is AT-stable at its fold, or the
         1RSB state reduces to RS there, the fold is the RS one (the message says which)."""
-        from ..continuation import fold as generic_fold, maximise_along
         if free != "alpha":
             raise ValueError(f"the 1RSB models locate folds in the load only: free must be 'alpha', got {free!r}")
         opts = Options()
         out = {"value": math.nan, "x": np.full(4, np.nan), "along": math.nan, "interior": False,
                "converged": False, "message": "", "bracket": (math.nan, math.nan)}
         rows = {"ansatz": np.array([float(RS)]), "reason": np.array([1.0])}
+        rs = self._rs_fold(p, quad, opts, xtol, rows) if "M" not in p else None
+        if rs is None:                  # (finite M: the RS model is another theory) the RS ansatz
+            rs = self._rs_fold_ansatz(p, quad, opts, xtol, rows)
+        if not rs["converged"]:
+            out["message"] = "RS retrieval fold not found (start of the 1RSB search): " + rs["message"]
+            return out
+        a_rs, x_rs = rs["value"], rs["x"]
+        return self._fold_from_rs(p, quad, opts, xtol, rows, a_rs, x_rs, out)
+
+    def _rs_fold(self, p, quad, opts, xtol, rows):
+        """The RS fold from the family's RS model (the same equations; its fixed-point map scans
+        the load cheaply), as a solution of the RS ansatz of this model."""
+        rs_mdl = self.rs_model()
+        res = rs_mdl.fold(Batch(dict(p), 1), quad, free="alpha", xtol=xtol)
+        if not res["converged"]:
+            return None
+        pr = Batch({**p, "alpha": np.array([res["value"]])}, 1)
+        obs = analyse(rs_mdl, np.asarray(res["x"], dtype=float)[None], pr, quad)["obs"]
+        n = float(np.ravel(obs[self.overlap])[0])
+        C = float(np.ravel(obs["C"])[0])
+        prs = _rows(pr, **rows)
+        it = iterate(self, prs, quad, np.array([[n, 0.0, max(C, 0.0), 1.0]]), opts)
+        if not it.converged[0]:
+            return None
+        return {"value": res["value"], "x": it.x[0], "converged": True, "message": res["message"]}
+
+    def _rs_fold_ansatz(self, p, quad, opts, xtol, rows):
+        """The RS fold of the RS ansatz of this model (generic scan in the load)."""
+        from ..continuation import fold as generic_fold
 
         def rs_starts(pg):
             # the RS retrieval states of the family's RS model on the scan (its fixed-point map
@@ -700,12 +728,11 @@ class OneStep(Model):
             x0[ok, 0], x0[ok, 2] = n[ok], np.maximum(C[ok], 1e-300)
             return x0
 
-        rs = generic_fold(self, p, quad, free="alpha", along=self.overlap, branch="retrieval",
-                          xtol=xtol, start=(rs_starts, rows))
-        if not rs["converged"]:
-            out["message"] = "RS retrieval fold not found (start of the 1RSB search): " + rs["message"]
-            return out
-        a_rs, x_rs = rs["value"], rs["x"]
+        return generic_fold(self, p, quad, free="alpha", along=self.overlap, branch="retrieval",
+                            xtol=xtol, start=(rs_starts, rows))
+
+    def _fold_from_rs(self, p, quad, opts, xtol, rows, a_rs, x_rs, out):
+        from ..continuation import maximise_along
         prs = _rows(Batch({**p, "alpha": np.array([a_rs])}, 1), ansatz=RS, reason=1)
         lam = 1.0 - float(self.replicon(x_rs[None], prs, quad)[0])
         if lam < 1.0:
