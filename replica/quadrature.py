@@ -272,7 +272,7 @@ class Breakpoint(GaussHermite):
         return {k: out[i].reshape(shape) for i, k in enumerate(NESTED)}
 
     def coarse(self):
-        """The same rule with the coarse nested grid (~10x cheaper, ~1e-6): for branch searches."""
+        """The same rule with the coarse nested grid (~7x cheaper, ~1e-8): for branch searches."""
         if self._coarse is None:
             self._coarse = Breakpoint(self.n, self.nested_grid.coarser())
         return self._coarse
@@ -311,7 +311,8 @@ class NestedGrid:
         self.arrays = (t_in, w_in, t_out, w_out, self.outer_step)
 
     def coarser(self):
-        """About ten times fewer nodes (accuracy ~1e-6): for searches."""
+        """About seven times fewer nodes (accuracy ~1e-8): for the searches of branches, whose
+        results are polished with the full grid."""
         return NestedGrid(inner_panels=4, inner_order=6, outer_step=1.5, outer_order=6, inner_graded=4)
 
     def __repr__(self):

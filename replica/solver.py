@@ -116,10 +116,11 @@ def residual_norm(x, fx):
     return r
 
 
-def _evaluate(model, x, p, quad):
-    """Update map and validity (finite and in the domain) at x."""
+def _evaluate(model, x, p, quad, dom=None):
+    """Update map and validity (finite and in the domain) at x (``dom``: the domain if known)."""
     with np.errstate(all="ignore"):
-        dom = model.in_domain(x, p)
+        if dom is None:
+            dom = model.in_domain(x, p)
         if dom.all():
             fx = model.update(x, p, quad)
         else:
@@ -262,6 +263,7 @@ def iterate(model, p, quad, x0, opts=None):
 def _noise_level(model, x, fx, p, rows, status, tol):
     """Residual-form rows each of whose residuals is within the tolerance or within the model's
     noise floor for it: converged (at the noise level)."""
+    rows = rows[fx[rows].size and (np.abs(fx[rows] - x[rows]).max(axis=-1) < _NOISE_TOL)] if rows.size else rows
     if rows.size == 0:
         return
     with np.errstate(all="ignore"):
@@ -295,7 +297,7 @@ def _jacobian(model, x, fx, p, quad):
         flat[back, cols[back]] -= 2.0 * h[rows[back], cols[back]]
         sign[cols[back], rows[back]] = -1.0
     F = np.repeat(fx[None], n, axis=0)                     # pinned columns: dF/dx_j = 0
-    Fe, ok = _evaluate(model, flat, sub, quad)
+    Fe, ok = _evaluate(model, flat, sub, quad, None if back.any() else dom)
     F[cols, rows] = Fe
     J = (F - fx[None]) / (sign * h.T)[:, :, None]          # J[j, b, i] = dF_i / dx_j
     J = np.transpose(J, (1, 2, 0)) - np.eye(n)[None]       # (B, i, j)

@@ -65,16 +65,22 @@ RS, Q0, N0, MUFIX = 1, 2, 4, 8
 DELTA_MIN = 1e-7
 #: values of mu in the searches (geometric, x = 1 down to mu = 0.05 for retrieval, mu = 0.002
 #: up to x = 1 for the glass); the sign change of df/dmu is then refined by Newton
-_GRID_RETRIEVAL, _GRID_GLASS = 12, 14
+_GRID_RETRIEVAL, _GRID_GLASS = 9, 11
+#: tolerance of the searches (on the coarse rule); the starts they give are polished to the user's
+_SEARCH_TOL = 1e-8
 #: Newton iterations of a fixed-mu solve (a start that needs more is abandoned for the next)
 _INNER_ITER = 12
-#: the ansatz of each search
-_KINDS = {"retrieval": 0, "glass q0=0": N0 | Q0, "glass": N0}
+#: a P = 2 glass with q0 > 0 replaces the q0 = 0 one only if its f is larger by more than this
+#: (relative): the two differ by 4e-9 at alpha = 0.05, T = 1.1 (T_g = 1.224), 8e-8 at T = 1.0
+_GLASS_TIE = 1e-8
+#: the searches: retrieval, glass with q0 = 0, glass with q0 free; and their ansatz
+_RET, _G0, _GF = 0, 1, 2
+_ANSATZ = np.array([0, N0 | Q0, N0])
 _NOISE = 1e-12
 #: reasons why a retrieval row is RS (the row parameter ``reason``)
 _WHY = {1: "RS is AT-stable: lambda_AT = {lam:.4g} < 1, no 1RSB branch bifurcates",
         2: "the stationary Parisi parameter would exceed 1",
-        3: "q1 - q0 < 1e-07 for every x: not resolved from RS",
+        3: "q1 - q0 below 1e-07: not resolved from RS",
         4: "no 1RSB spin glass with x <= 1 here (the stationary Parisi parameter would exceed 1: above the "
            "static transition the paramagnet is the equilibrium state)",
         5: "no 1RSB spin-glass solution found on the grid of the Parisi parameter",
@@ -108,6 +114,20 @@ class OneStep(Model):
     def zero_temperature_entropy(self, C, p):
         """Entropy per spin at T = 0 from C (the O(T) term of f at fixed variables)."""
         raise NotImplementedError
+
+    def _memo_equations(self, n, d, C, mu, p, quad):
+        """:meth:`_equations`, remembering the last call: the analysis of a solution asks for
+        its free energy, observables, replicon, admissibility and note at the same point."""
+        key = (quad, tuple(sorted((k, v.tobytes()) for k, v in p.items())),
+               n.tobytes(), d.tobytes(), C.tobytes(), mu.tobytes())
+        memo = self._memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        ev = self._equations(n, d, C, mu, p, quad)
+        self._memo = (key, ev)
+        return ev
+
+    _memo = None
 
     def static_temperature(self, p, i=None):
         """T_s of the glass part at each point (P >= 3), 0 where not applicable: shape (B,), or
@@ -153,7 +173,7 @@ class OneStep(Model):
     # ------------------------------------------------------------------ the equations
     def residual(self, x, p, quad):
         n, d, C, mu, A, q1 = self._effective(x, p)
-        ev = self._equations(n, d, C, mu, p, quad)
+        ev = self._memo_equations(n, d, C, mu, p, quad)
         R = np.empty_like(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             R[:, 0] = np.where(A & N0, -x[:, 0], ev["Rn"])
@@ -168,6 +188,9 @@ class OneStep(Model):
         # little with it, and a step of 1e-7 would measure the quadrature noise, not the slope
         h = 1e-7 * (1.0 + np.abs(x))
         h[:, 3] = 1e-5 * (1.0 + np.abs(x[:, 3]))
+        # delta: a step relative to it (the residual is scaled by 1/delta, nonlinear on the scale
+        # of delta itself, which may be ~1e-7)
+        h[:, 1] = np.minimum(h[:, 1], np.maximum(1e-4 * np.abs(x[:, 1]), 1e-15))
         return h
 
     def pinned(self, x, p):
@@ -219,11 +242,11 @@ class OneStep(Model):
 
     def free_energy(self, x, p, quad):
         n, d, C, mu, A, q1 = self._effective(x, p)
-        return self._equations(n, d, C, mu, p, quad)["f"]
+        return self._memo_equations(n, d, C, mu, p, quad)["f"]
 
     def observables(self, x, p, quad):
         n, d, C, mu, A, q1 = self._effective(x, p)
-        ev = self._equations(n, d, C, mu, p, quad)
+        ev = self._memo_equations(n, d, C, mu, p, quad)
         rs = (A & RS).astype(bool)
         beta = p["beta"]
         zero = np.isinf(beta)
@@ -255,7 +278,7 @@ class OneStep(Model):
 
     def replicon(self, x, p, quad):
         n, d, C, mu, A, q1 = self._effective(x, p)
-        return 1.0 - self._equations(n, d, C, mu, p, quad)["lam"]
+        return 1.0 - self._memo_equations(n, d, C, mu, p, quad)["lam"]
 
     def classify(self, x, p):
         n = np.abs(x[:, 0])
@@ -267,7 +290,7 @@ class OneStep(Model):
         para = (A & RS).astype(bool) & (np.abs(n) <= 1e-6) & (obs["q1"] <= 1e-6)
         ok = np.ones(x.shape[0], dtype=bool)
         if para.any():
-            lam = self._equations(n, d, C, mu, p, quad)["lam"]
+            lam = self._memo_equations(n, d, C, mu, p, quad)["lam"]
             T = p.inv_beta
             ok = ~(para & ((lam > 1.0) | (T < self._static_temperature(p))))
         return ok, ("the RS paramagnet is not the equilibrium state at 1RSB below the glass transition "
@@ -290,11 +313,20 @@ class OneStep(Model):
 
     def starts(self, p, quad, opts):
         coarse = quad.coarse() if callable(getattr(quad, "coarse", None)) else quad
+        # the searches need the branch, not its last digits: the polish is the solver's
+        opts = Options(tol=max(opts.tol, _SEARCH_TOL), maxiter=opts.maxiter)
         rs_found = self._rs_solutions(p, quad, opts)
-        ret, ret_rows = self._retrieval(p, quad, coarse, opts, rs_found.get("retrieval"))
-        glass, glass_rows = self._glass(p, quad, coarse, opts, rs_found.get("spin glass"))
-        glass_rows["reason"][~np.isfinite(glass[:, 0]) & (self._load(p) == 0)] = 0   # no glass without patterns
         B = p.size
+        ret, ret_rows, need, x_rs, q_rs = self._retrieval_rs(p, quad, opts, rs_found.get("retrieval"))
+        glass_jobs = self._glass_jobs(p, rs_found.get("spin glass"))
+        # one search for every branch and point: the rows of all of them in each solver call
+        jobs = ([(_RET, need, x_rs, q_rs)] if need.size else []) + glass_jobs
+        found = self._one_step_search(p, coarse, opts, jobs)
+        if need.size:
+            self._retrieval_finish(ret, ret_rows, need, x_rs, *found[0])
+        self._retrieval_missing(p, quad, coarse, opts, ret, ret_rows)
+        glass, glass_rows = self._glass_finish(p, coarse, glass_jobs, found[1 if need.size else 0:])
+        glass_rows["reason"][~np.isfinite(glass[:, 0]) & (self._load(p) == 0)] = 0   # no glass without patterns
         para = np.full((B, 4), np.nan)
         finite = ~np.isinf(p["beta"])
         para[finite] = np.stack([np.zeros(B), np.zeros(B), p["beta"], np.ones(B)], axis=1)[finite]
@@ -324,228 +356,413 @@ class OneStep(Model):
                 q_rs[group[f]] = np.asarray(obs["q"])[f]
         return out
 
+    # ------------------------------------------------------------------ retrieval
     def _retrieval(self, p, quad, coarse, opts, rs, continue_load=True):
-        """Starts of the 1RSB retrieval branch: (x (B, 4), rows)."""
+        """Starts of the 1RSB retrieval branch alone: (x (B, 4), rows)."""
+        x, rows, need, x_rs, q_rs = self._retrieval_rs(p, quad, opts, rs)
+        if need.size:
+            self._retrieval_finish(x, rows, need, x_rs, *self._one_step_search(p, coarse, opts,
+                                                                                [(_RET, need, x_rs, q_rs)])[0])
+        if continue_load:
+            self._retrieval_missing(p, quad, coarse, opts, x, rows)
+        return x, rows
+
+    def _retrieval_rs(self, p, quad, opts, rs):
+        """The RS retrieval state in the 1RSB equations (RS ansatz) and its AT eigenvalue: final
+        where AT-stable; the points ``need`` (with their RS rows) need the 1RSB search."""
         B = p.size
         x = np.full((B, 4), np.nan)
-        ansatz = np.zeros(B)
-        reason = np.zeros(B)
+        rows = {"ansatz": np.zeros(B), "reason": np.zeros(B)}
         if rs is None:
             rs = tuple(np.full(B, np.nan) for _ in range(3))
         n_rs, C_rs, q_rs = rs
         have = np.flatnonzero(np.isfinite(n_rs) & (np.abs(n_rs) > 1e-6))
-        if have.size:
-            # the RS retrieval state in the 1RSB equations (RS ansatz), and its AT eigenvalue
-            pr = _rows(p.take(have), ansatz=RS)
-            it = iterate(self, pr, quad, np.stack([n_rs[have], np.zeros(have.size), C_rs[have],
-                                                  np.ones(have.size)], axis=1), opts)
-            ok = it.converged & (np.abs(it.x[:, 0]) > 1e-6)
-            lam = np.full(have.size, np.nan)
-            if ok.any():
-                lam[ok] = 1.0 - self.replicon(it.x[ok], pr.take(ok), quad)
-            stable_rs = ok & (lam < 1.0)
-            rows = have[stable_rs]
-            x[rows], ansatz[rows], reason[rows] = it.x[stable_rs], RS, 1
-            need = have[ok & ~stable_rs]
-            if need.size:
-                sol, why = self._one_step_search(p.take(need), coarse, opts, it.x[ok & ~stable_rs],
-                                                 q_rs[need], kind="retrieval")
-                one = np.isfinite(sol[:, 0])
-                x[need[one]] = sol[one]
-                back = (why > 0) & ~one                 # reduces to RS: the RS solution, with why
-                x[need[back]] = it.x[ok & ~stable_rs][back]
-                ansatz[need[back]], reason[need[back]] = RS, why[back]
-        missing = np.flatnonzero(~np.isfinite(x[:, 0]) & (self._load(p) > 0)) if continue_load else []
-        for i in missing:                               # no RS retrieval state: continue in the load
+        none = np.zeros(0, dtype=np.int64)
+        if have.size == 0:
+            return x, rows, none, np.zeros((0, 4)), np.zeros(0)
+        pr = _rows(p.take(have), ansatz=RS)
+        it = iterate(self, pr, quad, np.stack([n_rs[have], np.zeros(have.size), C_rs[have],
+                                              np.ones(have.size)], axis=1), opts)
+        ok = it.converged & (np.abs(it.x[:, 0]) > 1e-6)
+        lam = np.full(have.size, np.nan)
+        if ok.any():
+            lam[ok] = 1.0 - self.replicon(it.x[ok], pr.take(ok), quad)
+        stable_rs = ok & (lam < 1.0)
+        r = have[stable_rs]
+        x[r], rows["ansatz"][r], rows["reason"][r] = it.x[stable_rs], RS, 1
+        sel = ok & ~stable_rs
+        return x, rows, have[sel], it.x[sel], q_rs[have[sel]]
+
+    def _retrieval_finish(self, x, rows, need, x_rs, sol, why):
+        one = np.isfinite(sol[:, 0])
+        x[need[one]] = sol[one]
+        back = (why > 0) & ~one                         # reduces to RS: the RS solution, with why
+        x[need[back]] = x_rs[back]
+        rows["ansatz"][need[back]], rows["reason"][need[back]] = RS, why[back]
+
+    def _retrieval_missing(self, p, quad, coarse, opts, x, rows):
+        for i in np.flatnonzero(~np.isfinite(x[:, 0]) & (self._load(p) > 0)):
+            # no RS retrieval state (loads between the RS and the 1RSB capacity): continue in the load
             xi = self._from_smaller_load(p.take([i]), quad, coarse, opts)
             if xi is not None:
-                x[i], ansatz[i] = xi, 0
+                x[i], rows["ansatz"][i] = xi, 0
             else:
-                reason[i] = 6
-        return x, {"ansatz": ansatz, "reason": reason}
+                rows["reason"][i] = 6
 
     def _load(self, p):
         return p["alpha"] if "alpha" in p else np.zeros(p.size)
 
-    def _one_step_search(self, p, cq, opts, base, q, *, kind):
-        """A 1RSB branch at the B points of p: the equations at fixed mu on a geometric grid
-        of mu (all values at once), the sign change of df/dmu between neighbouring values,
-        Newton on the full system from the interpolated bracket (coarse quadrature ``cq``),
-        regula falsi on the bracket if that fails.
+    # ------------------------------------------------------------------ glass
+    def _glass_jobs(self, p, rs):
+        """The glass searches: q0 = 0 at every point; for P = 2 also q0 free (from the RS glass)."""
+        B = p.size
+        n_rs, C_rs, q_rs = rs if rs is not None else tuple(np.full(B, np.nan) for _ in range(3))
+        q_glass = np.where(np.isfinite(q_rs) & (q_rs > 1e-6), q_rs, np.nan)
+        idx = np.arange(B)
+        jobs = [(_G0, idx, np.zeros((B, 4)), q_glass)]
+        if self._pairwise(p):
+            jobs.append((_GF, idx, np.zeros((B, 4)), q_glass))
+        return jobs
 
-        ``kind`` is ``"retrieval"`` (from the RS rows ``base``, small q1 - q0; the sign change
-        nearest to x = 1), ``"glass q0=0"`` or ``"glass"`` (m = 0; the sign change nearest to
-        small x); ``q`` the RS overlap of the rows (scale of the starts).
+    def _glass_finish(self, p, coarse, jobs, found):
+        """The glass start of each point: the largest f among the ansaetze found (f is maximal);
+        the q0 = 0 glass is kept unless the q0-free one is larger by more than _GLASS_TIE
+        (1 + |f|) (near T_g a q0 > 0 branch appears whose f differs by ~1e-9 only)."""
+        B = p.size
+        x = np.full((B, 4), np.nan)
+        ansatz = np.full(B, float(N0 | Q0))
+        best_f = np.full(B, -np.inf)
+        reason = np.full(B, 5.0)
+        for (kind, idx, _, _), (sol, why) in zip(jobs, found):
+            if kind == _G0:
+                reason[idx] = why
+            r = np.flatnonzero(np.isfinite(sol[:, 0]))
+            if r.size == 0:
+                continue
+            pr = _rows(p.take(idx[r]), ansatz=_ANSATZ[kind])
+            f = self.free_energy(sol[r], pr, coarse)
+            margin = 0.0 if kind == _G0 else _GLASS_TIE * (1.0 + np.abs(f))
+            better = f > best_f[idx[r]] + margin
+            pts = idx[r][better]
+            x[pts], ansatz[pts], best_f[pts] = sol[r][better], _ANSATZ[kind], f[better]
+        reason[np.isfinite(x[:, 0])] = 0.0
+        return x, {"ansatz": ansatz, "reason": reason}
+
+    def _glass(self, p, quad, coarse, opts, rs):
+        """Starts of the 1RSB spin glass (m = 0) alone: (x (B, 4), rows)."""
+        jobs = self._glass_jobs(p, rs)
+        return self._glass_finish(p, coarse, jobs, self._one_step_search(p, coarse, opts, jobs))
+
+    def glass_start(self, p, quad, opts):
+        """The 1RSB glass search alone (:func:`replica.rsb.pspin_glass`): ``(x, rows, why)``,
+        ``why`` the text of each point where none was found ('' elsewhere)."""
+        coarse = quad.coarse() if callable(getattr(quad, "coarse", None)) else quad
+        opts = Options(tol=max(opts.tol, _SEARCH_TOL), maxiter=opts.maxiter)
+        x, rows = self._glass(p, quad, coarse, opts, self._rs_glass(p, quad, opts))
+        why = [_WHY[int(r)] if r > 0 else "" for r in rows["reason"]]
+        return x, rows, why
+
+    def _rs_glass(self, p, quad, opts):
+        try:
+            return self._rs_solutions(p, quad, opts).get("spin glass")
+        except ValueError:                  # no RS model for these parameters (the P-spin glass P = 2)
+            return None
+
+    def describe_missing(self, p):
+        why = p["reason"].astype(int) if "reason" in p else np.zeros(p.size, dtype=int)
+        out = np.full(p.size, "", dtype=object)
+        for code in (4, 5, 6):
+            out[why == code] = _WHY[code]
+        return out
+
+    def _pairwise(self, p):
+        return False
+
+    # ------------------------------------------------------------------ the search in mu
+    def _one_step_search(self, p, cq, opts, jobs):
+        """1RSB branches at points of p: the equations at fixed mu on a geometric grid of mu
+        (all values, points and jobs at once), the sign change of df/dmu between neighbouring
+        values (continuing into gaps where the branch is hard to reach), Newton on the full
+        system from the interpolated bracket (coarse quadrature ``cq``), regula falsi on the
+        bracket if that fails.
+
+        ``jobs``: list of ``(kind, idx, base, q)``: kind ``_RET`` (retrieval, from the RS rows
+        ``base`` with small q1 - q0; the sign change nearest to x = 1), ``_G0`` (glass, q0 = 0)
+        or ``_GF`` (glass, q0 free; from large q1), the points ``idx`` of p, ``q`` the RS
+        overlap (scale of the starts).
 
         Returns
         -------
-        x : ndarray (B, 4), NaN where not found
-        why : ndarray (B,) of int: 2 (x would exceed 1), 3 (delta not resolved) where the
-            1RSB retrieval state reduces to RS, else 0
+        list of (x (n, 4), why (n,)) per job: NaN rows where not found; why = 2 (x would exceed
+        1) or 3 (delta not resolved) where a retrieval state reduces to RS, 4 (x would exceed 1)
+        or 5 (not found) for a glass, else 0.
         """
-        B = p.size
-        ansatz = _KINDS[kind]
+        if not jobs:
+            return []
+        pidx = np.concatenate([np.asarray(j[1], dtype=np.int64) for j in jobs])
+        kind = np.concatenate([np.full(len(j[1]), j[0]) for j in jobs])
+        base = np.concatenate([np.asarray(j[2], dtype=float).reshape(-1, 4) for j in jobs])
+        q = np.concatenate([np.asarray(j[3], dtype=float) for j in jobs])
+        pr = p.take(pidx)
+        x, why = self._search_rows(pr, cq, opts, kind, base, q)
+        out, a = [], 0
+        for j in jobs:
+            n = len(j[1])
+            out.append((x[a:a + n], why[a:a + n]))
+            a += n
+        return out
+
+    def _search_rows(self, p, cq, opts, kind, base, q):
+        R = p.size
         zero = np.isinf(p["beta"])
         top = np.where(zero, 300.0, p["beta"])
-        lo = np.minimum(0.05 if kind == "retrieval" else 0.002, 0.5 * top)
-        K = _GRID_RETRIEVAL if kind == "retrieval" else _GRID_GLASS
-        grid = np.exp(np.log(lo)[:, None] + np.linspace(0.0, 1.0, K)[None, :] * np.log(top / lo)[:, None])
-        if kind != "retrieval":
+        ret = kind == _RET
+        lo = np.minimum(np.where(ret, 0.05, 0.002), 0.5 * top)
+        K = max(_GRID_RETRIEVAL, _GRID_GLASS + 4)
+        grid = np.full((R, K), np.nan)
+        f_ret = np.linspace(0.0, 1.0, _GRID_RETRIEVAL)
+        f_gl = np.linspace(0.0, 1.0, _GRID_GLASS)
+        grid[ret, :_GRID_RETRIEVAL] = np.exp(np.log(lo[ret])[:, None] + f_ret[None, :] * np.log(top[ret] / lo[ret])[:, None])
+        gl = ~ret
+        if gl.any():
             # near the static transition the glass exists only close to x = 1: resolve it there
-            near = top[:, None] * np.array([0.8, 0.85, 0.9, 0.95])[None, :]
-            grid = np.sort(np.concatenate([grid, near], axis=1), axis=1)
+            g0 = np.exp(np.log(lo[gl])[:, None] + f_gl[None, :] * np.log(top[gl] / lo[gl])[:, None])
+            near = top[gl][:, None] * np.array([0.8, 0.85, 0.9, 0.95])[None, :]
+            grid[gl, :_GRID_GLASS + 4] = np.sort(np.concatenate([g0, near], axis=1), axis=1)
         sol, g = self._scan(p, cq, opts, base, q, grid, kind)
-        if kind == "retrieval" and zero.any():
+        up = np.flatnonzero(ret & zero)
+        for _ in range(4):
             # T = 0: mu is unbounded; extend the grid upwards while df/dmu > 0 at its top
-            for _ in range(4):
-                up = np.flatnonzero(zero & (g[:, -1] > 0) & (sol[:, -1, 1] >= DELTA_MIN))
-                if up.size == 0:
-                    break
-                ext = grid[up, -1:] * np.geomspace(1.0, 4.0 ** 2, 5)[None, 1:]
-                s2, g2 = self._scan(p.take(up), cq, opts, base[up], q[up], ext, kind)
-                grid = np.concatenate([grid, np.full((B, 4), np.nan)], axis=1)
-                sol = np.concatenate([sol, np.full((B, 4, 4), np.nan)], axis=1)
-                g = np.concatenate([g, np.full((B, 4), np.nan)], axis=1)
-                grid[up, -4:], sol[up, -4:], g[up, -4:] = ext, s2, g2
+            if up.size == 0:
+                break
+            last = _last_valid(grid[up])
+            top_g = g[up, last]
+            up = up[(top_g > 0) & (sol[up, last, 1] >= DELTA_MIN)]     # solved at the top, g > 0
+            if up.size == 0:
+                break
+            last = _last_valid(grid[up])
+            ext = grid[up, last][:, None] * np.geomspace(1.0, 16.0, 5)[None, 1:]
+            s2, g2 = self._scan(p.take(up), cq, opts, base[up], q[up], ext, kind[up])
+            grid = np.concatenate([grid, np.full((R, 4), np.nan)], axis=1)
+            sol = np.concatenate([sol, np.full((R, 4, 4), np.nan)], axis=1)
+            g = np.concatenate([g, np.full((R, 4), np.nan)], axis=1)
+            grid, sol, g = _merge(grid, sol, g, up, ext, s2, g2)
+        grid, sol, g = self._into_gaps(p, cq, opts, base, q, grid, sol, g, kind)
         # neighbouring solved values with a sign change of df/dmu (f is maximal in mu:
         # g > 0 below the root): nearest to x = 1 for retrieval, to small x for the glass
         pair = (g[:, :-1] > 0.0) & (g[:, 1:] <= 0.0)
-        if kind == "retrieval":
-            k = pair.shape[1] - 1 - np.argmax(pair[:, ::-1], axis=1)
-        else:
-            k = np.argmax(pair, axis=1)
-        k = np.where(pair.any(axis=1), k, -1)
+        k_hi = pair.shape[1] - 1 - np.argmax(pair[:, ::-1], axis=1)
+        k_lo = np.argmax(pair, axis=1)
+        k = np.where(pair.any(axis=1), np.where(ret, k_hi, k_lo), -1)
         solved = np.isfinite(g)
-        dmax = np.nanmax(np.where(solved, sol[:, :, 1], np.nan), axis=1, initial=0.0)
-        why = np.zeros(B, dtype=int)
-        if kind == "retrieval":
-            resolved = dmax >= DELTA_MIN
-            why[solved.any(axis=1) & ~resolved] = 3
-            last = np.where(solved.any(axis=1), solved.shape[1] - 1 - np.argmax(solved[:, ::-1], axis=1), 0)
-            at_top = np.isclose(grid[np.arange(B), last], top) & (g[np.arange(B), last] > 0.0)
-            why[(k < 0) & resolved & at_top & ~zero] = 2
-        else:
-            resolved = np.ones(B, dtype=bool)
-            last = np.where(solved.any(axis=1), solved.shape[1] - 1 - np.argmax(solved[:, ::-1], axis=1), 0)
-            at_top = np.isclose(grid[np.arange(B), last], top) & (g[np.arange(B), last] > 0.0)
-            why[k < 0] = np.where(at_top & ~zero, 4, 5)[k < 0]
-        x = np.full((B, 4), np.nan)
+        dmax = np.where(solved, sol[:, :, 1], -np.inf).max(axis=1)
+        why = np.zeros(R, dtype=int)
+        resolved = ~ret | (dmax >= DELTA_MIN)
+        why[ret & solved.any(axis=1) & ~resolved] = 3
+        last = np.where(solved.any(axis=1), solved.shape[1] - 1 - np.argmax(solved[:, ::-1], axis=1), 0)
+        at_top = np.isclose(grid[np.arange(R), last], top) & (g[np.arange(R), last] > 0.0)
+        why[ret & (k < 0) & resolved & at_top & ~zero] = 2
+        # T = 0: df/dmu > 0 up to where q1 - q0 falls below resolution (mu -> inf: the RS limit)
+        fades = solved.any(axis=1) & (sol[np.arange(R), last, 1] < DELTA_MIN) & (g[np.arange(R), last] > 0.0)
+        why[ret & (k < 0) & zero & fades] = 3
+        why[~ret & (k < 0)] = np.where(at_top & ~zero, 4, 5)[~ret & (k < 0)]
+        x = np.full((R, 4), np.nan)
         rows = np.flatnonzero((k >= 0) & resolved)
-        if rows.size == 0:
-            return x, why
-        kk = k[rows]
-        ga, gb = g[rows, kk], g[rows, kk + 1]
-        xa, xb = sol[rows, kk], sol[rows, kk + 1]
-        ma, mb = grid[rows, kk], grid[rows, kk + 1]
-        w = (ga / (ga - gb))[:, None]
-        x0 = xa + w * (xb - xa)
-        x0[:, 3] = ma + w[:, 0] * (mb - ma)
-        pr = _rows(p.take(rows), ansatz=ansatz)
-        it = iterate(self, pr, cq, x0, opts)
-        ok = it.converged & self._accept(it.x, pr, kind) & (it.x[:, 1] > DELTA_MIN)
-        x[rows[ok]] = it.x[ok]
-        if kind == "retrieval":
-            why[rows[it.converged & (it.x[:, 1] <= DELTA_MIN)]] = 3
-        fail = np.flatnonzero(~ok & ~(it.converged & (it.x[:, 1] <= DELTA_MIN)))
-        if fail.size:
-            r = rows[fail]
-            x[r] = self._illinois(p.take(r), cq, opts, kind, (ma[fail], ga[fail], xa[fail]), (mb[fail], gb[fail], xb[fail]),
-                                  base[r], q[r])
-        if kind != "retrieval":
-            why[(k >= 0) & ~np.isfinite(x[:, 0])] = 5
+        if rows.size:
+            kk = k[rows]
+            ga, gb = g[rows, kk], g[rows, kk + 1]
+            xa, xb = sol[rows, kk], sol[rows, kk + 1]
+            ma, mb = grid[rows, kk], grid[rows, kk + 1]
+            w = (ga / (ga - gb))[:, None]
+            x0 = xa + w * (xb - xa)
+            x0[:, 3] = ma + w[:, 0] * (mb - ma)
+            prow = _rows(p.take(rows), ansatz=_ANSATZ[kind[rows]])
+            it = iterate(self, prow, cq, x0, opts)
+            ok = it.converged & self._accept(it.x, prow, kind[rows]) & (it.x[:, 1] > DELTA_MIN)
+            x[rows[ok]] = it.x[ok]
+            tiny = it.converged & (it.x[:, 1] <= DELTA_MIN)
+            why[rows[tiny & ret[rows]]] = 3
+            fail = np.flatnonzero(~ok & ~tiny)
+            if fail.size:
+                r = rows[fail]
+                x[r] = self._illinois(p.take(r), cq, opts, kind[r], (ma[fail], ga[fail], xa[fail]),
+                                      (mb[fail], gb[fail], xb[fail]), base[r], q[r])
+        why[~ret & (k >= 0) & ~np.isfinite(x[:, 0])] = 5
         return x, why
 
-    def _scan(self, p, cq, opts, base, q, grid, kind):
-        """Solve the equations at fixed mu = grid (B, K) for every point and value at once.
-
-        Returns sol (B, K, 4) and df/dmu (B, K), NaN where not solved."""
+    def _into_gaps(self, p, cq, opts, base, q, grid, sol, g, kind, steps=6):
+        """Rows without a sign change of df/dmu that have a solved value next to an unsolved one
+        where the change is sought (glass: g > 0 below a gap; retrieval: g <= 0 above a gap):
+        geometric bisection from the solved value into the gap, each value warm-started from
+        the last solved one. Returns the grid, sol and g with the new values inserted."""
         B, K = grid.shape
-        idx = np.repeat(np.arange(B), K)
-        mu = grid.ravel()
-        sol = self._at_fixed_mu(p.take(idx), cq, opts, mu, np.full((B * K, 4), np.nan), base[idx], q[idx], kind)
-        g = np.full(B * K, np.nan)
-        good = np.isfinite(sol[:, 0])
-        if good.any():
-            g[good] = self._dfdmu(sol[good], p.take(idx[good]), cq, _KINDS[kind])
-        return sol.reshape(B, K, 4), g.reshape(B, K)
+        solved = np.isfinite(g)
+        pair = (g[:, :-1] > 0.0) & (g[:, 1:] <= 0.0)
+        ret = kind == _RET
+        # down: the lowest solved value with g <= 0 and a gap below (retrieval, from the top);
+        # up: the highest solved value with g > 0 and a gap above (glass, from the bottom; and
+        # retrieval at T = 0, where the grid of mu was extended upwards)
+        c_dn = solved[:, 1:] & (g[:, 1:] <= 0.0) & ~solved[:, :-1] & np.isfinite(grid[:, :-1])
+        c_up = solved[:, :-1] & (g[:, :-1] > 0.0) & ~solved[:, 1:] & np.isfinite(grid[:, 1:])
+        k_dn = np.where(c_dn.any(axis=1), np.argmax(c_dn, axis=1) + 1, -1)
+        k_up = np.where(c_up.any(axis=1), K - 2 - np.argmax(c_up[:, ::-1], axis=1), -1)
+        down = np.where(ret, k_dn >= 0, k_up < 0)
+        k = np.where(down, k_dn, k_up)
+        other = np.where(down, k - 1, k + 1)
+        rows = np.flatnonzero((k >= 0) & ~pair.any(axis=1))
+        if rows.size == 0:
+            return grid, sol, g
+        kk, oo = k[rows], other[rows]
+        mu_s, x_s = grid[rows, kk], sol[rows, kk].copy()      # the solved end
+        mu_u = grid[rows, oo]                                 # the unsolved end
+        new_mu = np.full((rows.size, steps), np.nan)
+        new_x = np.full((rows.size, steps, 4), np.nan)
+        new_g = np.full((rows.size, steps), np.nan)
+        alive = np.ones(rows.size, dtype=bool)
+        for s in range(steps):
+            act = np.flatnonzero(alive)
+            if act.size == 0:
+                break
+            mid = np.sqrt(mu_s[act] * mu_u[act])
+            warm = x_s[act].copy()
+            warm[:, 3] = mid
+            r = rows[act]
+            x = self._at_fixed_mu(p.take(r), cq, opts, mid, warm, base[r], q[r], kind[r], first_only=True)
+            good = np.isfinite(x[:, 0])
+            gm = np.full(act.size, np.nan)
+            if good.any():
+                gm[good] = self._dfdmu(x[good], p.take(r[good]), cq, _ANSATZ[kind[r[good]]])
+            new_mu[act, s], new_x[act, s], new_g[act, s] = np.where(good, mid, np.nan), x, gm
+            crossed = good & np.where(down[r], gm > 0.0, gm <= 0.0)
+            alive[act[crossed]] = False                                     # a sign change: done
+            a = act[good & ~crossed]
+            mu_s[a], x_s[a] = mid[good & ~crossed], x[good & ~crossed]      # moved into the gap
+            mu_u[act[~good]] = mid[~good]                                   # the gap starts earlier
+        keep = np.isfinite(new_mu)
+        if not keep.any():
+            return grid, sol, g
+        n_new = int(keep.sum(axis=1).max())
+        grid = np.concatenate([grid, np.full((B, n_new), np.nan)], axis=1)
+        sol = np.concatenate([sol, np.full((B, n_new, 4), np.nan)], axis=1)
+        g = np.concatenate([g, np.full((B, n_new), np.nan)], axis=1)
+        for i, r in enumerate(rows):
+            m = keep[i]
+            c = int(m.sum())
+            grid[r, K:K + c], sol[r, K:K + c], g[r, K:K + c] = new_mu[i, m], new_x[i, m], new_g[i, m]
+        return _sorted(grid, sol, g)
 
-    def _at_fixed_mu(self, p, cq, opts, mu, warm, base, q, kind):
+    def _scan(self, p, cq, opts, base, q, grid, kind):
+        """Solve the equations at fixed mu = grid (R, K; NaN: none) for every row and value at once.
+
+        Returns sol (R, K, 4) and df/dmu (R, K), NaN where not solved."""
+        R, K = grid.shape
+        valid = np.isfinite(grid)
+        rr, kk = np.nonzero(valid)
+        # every value from the kind's first start; then, where that failed, from a solved
+        # neighbouring value (warm) and the other starts -- only next to a solved value, or
+        # where no value of the row is solved (the branch need not exist at every mu)
+        sol = np.full((R, K, 4), np.nan)
+        sol[rr, kk] = self._at_fixed_mu(p.take(rr), cq, opts, grid[rr, kk], np.full((rr.size, 4), np.nan),
+                                        base[rr], q[rr], kind[rr], first_only=True)
+        ok = np.isfinite(sol[:, :, 0])
+        left = np.zeros((R, K), dtype=bool)
+        right = np.zeros((R, K), dtype=bool)
+        left[:, 1:], right[:, :-1] = ok[:, :-1], ok[:, 1:]
+        retry = valid & ~ok & (left | right | ~ok.any(axis=1, keepdims=True))
+        if retry.any():
+            rb, rk = np.nonzero(retry)
+            warm = np.where(left[rb, rk][:, None], sol[rb, np.maximum(rk - 1, 0)], sol[rb, np.minimum(rk + 1, K - 1)])
+            warm[:, 3] = grid[rb, rk]
+            sol[rb, rk] = self._at_fixed_mu(p.take(rb), cq, opts, grid[rb, rk], warm, base[rb], q[rb], kind[rb])
+        g = np.full((R, K), np.nan)
+        good = np.isfinite(sol[:, :, 0])
+        gr, gk = np.nonzero(good)
+        if gr.size:
+            g[gr, gk] = self._dfdmu(sol[gr, gk], p.take(gr), cq, _ANSATZ[kind[gr]])
+        return sol, g
+
+    def _at_fixed_mu(self, p, cq, opts, mu, warm, base, q, kind, first_only=False):
         """Solve the equations at fixed mu (rows): warm start, else the kind's starts in turn
         (retrieval: from the RS rows with small delta -- the branch that bifurcates from RS
         has the smallest delta; glass: from large q1). NaN where none is accepted."""
         B = p.size
-        ansatz = _KINDS[kind]
         out = np.full((B, 4), np.nan)
-        pr = _rows(p, ansatz=ansatz | MUFIX, mu_fix=mu)
-        todo = np.ones(B, dtype=bool)
+        pr = _rows(p, ansatz=_ANSATZ[kind] | MUFIX, mu_fix=mu)
         inner = Options(tol=opts.tol, maxiter=_INNER_ITER, newton_iter=_INNER_ITER)
-        for x0 in [warm] + self._starts_at(pr, base, q, mu, kind):
-            rows = np.flatnonzero(todo & np.all(np.isfinite(x0), axis=1))
-            if rows.size == 0:
-                continue
-            prow = pr.take(rows)
-            dom = self.in_domain(x0[rows], prow)
-            rows, prow = rows[dom], prow.take(dom)
-            if rows.size == 0:
-                continue
-            it = iterate(self, prow, cq, x0[rows], inner)
-            ok = it.converged & self._accept(it.x, prow, kind)
-            out[rows[ok]] = it.x[ok]
-            todo[rows[ok]] = False
-            if not todo.any():
-                break
+        starts = self._starts_at(pr, base, q, mu, kind)
+        starts = ([warm] + starts[:1]) if first_only else ([warm] + starts)
+        # every start at once (one solver call), then per row the first in order that is accepted
+        X = np.concatenate(starts)
+        idx = np.tile(np.arange(B), len(starts))
+        rows = np.flatnonzero(np.all(np.isfinite(X), axis=1))
+        if rows.size == 0:
+            return out
+        prow = pr.take(idx[rows])
+        dom = self.in_domain(X[rows], prow)
+        rows, prow = rows[dom], prow.take(dom)
+        if rows.size == 0:
+            return out
+        it = iterate(self, prow, cq, X[rows], inner)
+        ok = it.converged & self._accept(it.x, prow, kind[idx[rows]])
+        # per row: retrieval the smallest q1 - q0 (the branch that bifurcates from RS), the
+        # glass the earliest start
+        pts, xs = idx[rows[ok]], it.x[ok]
+        rank = np.where(kind[pts] == _RET, xs[:, 1], rows[ok].astype(float))
+        for j in np.lexsort((rank, pts))[::-1]:
+            out[pts[j]] = xs[j]
         return out
 
     def _starts_at(self, p, base, q, mu, kind):
-        """Starting rows of the fixed-mu solves of a search (tried in turn)."""
+        """Starting rows of the fixed-mu solves (tried in turn; NaN where a kind has no more)."""
+        B = p.size
         beta = p["beta"]
         zero = np.isinf(beta)
-        out = []
-        if kind == "retrieval":
-            for d in (1e-4, 1e-7, 1e-2):
-                x0 = base.copy()
-                x0[:, 1] = d * np.maximum(q, 1e-3)
-                x0[:, 3] = mu
-                out.append(x0)
-            return out
-        B = p.size
-        for q1 in (0.999, 0.95, 0.8, 0.5) if kind == "glass q0=0" else (None, 0.99, 0.9, 0.7, 0.4):
-            if q1 is None:                         # near the RS glass (q0 free: it bifurcates there)
-                if not np.any(np.isfinite(q)):
-                    continue
-                q1 = np.minimum(0.999, 1.2 * q)
-            q1 = np.broadcast_to(q1, (B,))
-            C = np.where(zero, 1.0 - q1, beta * (1.0 - q1))
-            d = np.where(zero, 0.5, 0.5 * q1) if kind == "glass" else q1
-            x0 = np.stack([np.zeros(B), d, C, mu], axis=1)
-            if kind == "glass":                    # shrink delta into the domain (Hopfield: mu delta < 1 - C)
-                for _ in range(30):
-                    bad = ~self.in_domain(x0, p)
-                    if not bad.any():
-                        break
-                    x0[bad, 1] *= 0.5
-            out.append(x0)
+        n = 5
+        out = [np.full((B, 4), np.nan) for _ in range(n)]
+        r = kind == _RET
+        for i, d in enumerate((1e-4, 1e-7, 1e-9, 1e-2)):    # retrieval: small q1 - q0 from RS
+            x0 = base[r].copy()
+            x0[:, 1] = d * np.maximum(q[r], 1e-3)
+            x0[:, 3] = mu[r]
+            out[i][r] = x0
+        for code, q1s in ((_G0, (0.999, 0.95, 0.8, 0.5)), (_GF, (None, 0.99, 0.9, 0.7, 0.4))):
+            r = np.flatnonzero(kind == code)
+            if r.size == 0:
+                continue
+            for i, q1 in enumerate(q1s):
+                if q1 is None:                              # near the RS glass (q0 free: it bifurcates there)
+                    q1 = np.where(np.isfinite(q[r]), np.minimum(0.999, 1.2 * q[r]), np.nan)
+                q1 = np.broadcast_to(q1, (r.size,))
+                C = np.where(zero[r], 1.0 - q1, beta[r] * (1.0 - q1))
+                d = np.where(zero[r], 0.5, 0.5 * q1) if code == _GF else q1
+                x0 = np.stack([np.zeros(r.size), d, C, mu[r]], axis=1)
+                if code == _GF:                             # shrink delta into the domain (Hopfield: mu delta < 1 - C)
+                    pr = p.take(r)
+                    for _ in range(30):
+                        bad = ~self.in_domain(x0, pr)
+                        if not bad.any():
+                            break
+                        x0[bad, 1] *= 0.5
+                out[i][r] = x0
         return out
 
     def _accept(self, x, p, kind):
         """A solution of the search's kind: retrieval m != 0; glass q1 > 1e-4 (and for q0 free
         q0 > 1e-4: the q0 = 0 solution is stationary too but another ansatz)."""
         q1 = 1.0 - x[:, 2] * p.inv_beta
-        if kind == "retrieval":
-            return (np.abs(x[:, 0]) > 1e-6) & (x[:, 1] > 0.0)
-        if kind == "glass q0=0":
-            return q1 > 1e-4
-        return (q1 - x[:, 1] > 1e-4) & (x[:, 1] > 1e-6)
+        ret = (np.abs(x[:, 0]) > 1e-6) & (x[:, 1] > 0.0)
+        g0 = q1 > 1e-4
+        gf = (q1 - x[:, 1] > 1e-4) & (x[:, 1] > 1e-6)
+        return np.where(kind == _RET, ret, np.where(kind == _G0, g0, gf))
 
     def _dfdmu(self, x, p, cq, ansatz):
         pr = _rows(p, ansatz=ansatz)
         n, d, C, mu, A, q1 = self._effective(x, pr)
-        return self._equations(n, d, C, mu, pr, cq)["dfdmu"]
+        return self._memo_equations(n, d, C, mu, pr, cq)["dfdmu"]
 
     def _illinois(self, p, cq, opts, kind, a, b, base, q):
         """Regula falsi (Illinois) on brackets of df/dmu with warm-started fixed-mu solves,
         then Newton on the full system; NaN rows where it fails."""
-        ansatz = _KINDS[kind]
         mu_a, g_a, x_a = [np.array(v, copy=True) for v in a]
         mu_b, g_b, x_b = [np.array(v, copy=True) for v in b]
         B = p.size
@@ -562,13 +779,13 @@ class OneStep(Model):
             m[out] = 0.5 * (mu_a[act] + mu_b[act])[out]
             near_a = np.abs(m - mu_a[act]) < np.abs(m - mu_b[act])
             warm = np.where(near_a[:, None], x_a[act], x_b[act])
-            sol = self._at_fixed_mu(p.take(act), cq, opts, m, warm, base[act], q[act], kind)
+            sol = self._at_fixed_mu(p.take(act), cq, opts, m, warm, base[act], q[act], kind[act])
             good = np.isfinite(sol[:, 0])
             alive[act[~good]] = False
             r = act[good]
             if r.size == 0:
                 continue
-            g = self._dfdmu(sol[good], p.take(r), cq, ansatz)
+            g = self._dfdmu(sol[good], p.take(r), cq, _ANSATZ[kind[r]])
             mm = m[good]
             pos = g > 0.0
             ia, ib = r[pos], r[~pos]
@@ -587,9 +804,9 @@ class OneStep(Model):
         if rows.size:
             x0 = x[rows].copy()
             x0[:, 3] = mu[rows]
-            pr = _rows(p.take(rows), ansatz=ansatz)
+            pr = _rows(p.take(rows), ansatz=_ANSATZ[kind[rows]])
             it = iterate(self, pr, cq, x0, opts)
-            ok = it.converged & (it.x[:, 1] > DELTA_MIN) & self._accept(it.x, pr, kind)
+            ok = it.converged & (it.x[:, 1] > DELTA_MIN) & self._accept(it.x, pr, kind[rows])
             out[rows[ok]] = it.x[ok]
         return out
 
@@ -625,57 +842,6 @@ class OneStep(Model):
                 if step < 1e-6:
                     return None                 # the 1RSB retrieval branch ends before this load
         return v
-
-    def _glass(self, p, quad, coarse, opts, rs):
-        """Starts of the 1RSB spin glass (m = 0): (x (B, 4), rows). P >= 3: q0 = 0; P = 2: q0 free
-        and q0 = 0, keeping the larger f where both exist (f is maximal in the ansatz)."""
-        B = p.size
-        n_rs, C_rs, q_rs = rs if rs is not None else tuple(np.full(B, np.nan) for _ in range(3))
-        q_glass = np.where(np.isfinite(q_rs) & (q_rs > 1e-6), q_rs, np.nan)
-        x = np.full((B, 4), np.nan)
-        ansatz = np.full(B, float(N0 | Q0))
-        best_f = np.full(B, -np.inf)
-        kinds = ["glass q0=0"] + (["glass"] if self._pairwise(p) else [])
-        base = np.zeros((B, 4))
-        reason = np.full(B, 5.0)
-        for kind in kinds:
-            sol, why = self._one_step_search(p, coarse, opts, base, q_glass, kind=kind)
-            if kind == "glass q0=0":
-                reason = why.astype(float)
-            rows = np.flatnonzero(np.isfinite(sol[:, 0]))
-            if rows.size == 0:
-                continue
-            pr = _rows(p.take(rows), ansatz=_KINDS[kind])
-            f = self.free_energy(sol[rows], pr, coarse)
-            better = f > best_f[rows]
-            r = rows[better]
-            x[r], ansatz[r], best_f[r] = sol[rows][better], _KINDS[kind], f[better]
-        reason[np.isfinite(x[:, 0])] = 0.0
-        return x, {"ansatz": ansatz, "reason": reason}
-
-    def glass_start(self, p, quad, opts):
-        """The 1RSB glass search alone (:func:`replica.rsb.pspin_glass`): ``(x, rows, why)``,
-        ``why`` the text of each point where none was found ('' elsewhere)."""
-        coarse = quad.coarse() if callable(getattr(quad, "coarse", None)) else quad
-        x, rows = self._glass(p, quad, coarse, opts, self._rs_glass(p, quad, opts))
-        why = [_WHY[int(r)] if r > 0 else "" for r in rows["reason"]]
-        return x, rows, why
-
-    def _rs_glass(self, p, quad, opts):
-        try:
-            return self._rs_solutions(p, quad, opts).get("spin glass")
-        except ValueError:                  # no RS model for these parameters (the P-spin glass P = 2)
-            return None
-
-    def describe_missing(self, p):
-        why = p["reason"].astype(int) if "reason" in p else np.zeros(p.size, dtype=int)
-        out = np.full(p.size, "", dtype=object)
-        for code in (4, 5, 6):
-            out[why == code] = _WHY[code]
-        return out
-
-    def _pairwise(self, p):
-        return False
 
     # ------------------------------------------------------------------ folds
     def fold(self, p, quad, *, free="alpha", xtol=1e-9):
@@ -772,6 +938,27 @@ class OneStep(Model):
         return res
 
 
+def _last_valid(grid):
+    """Index of the last finite value of each row."""
+    ok = np.isfinite(grid)
+    return ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
+
+
+def _sorted(grid, sol, g):
+    """Rows sorted by mu (NaN values last)."""
+    key = np.where(np.isfinite(grid), grid, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    return (np.take_along_axis(grid, order, axis=1), np.take_along_axis(sol, order[:, :, None], axis=1),
+            np.take_along_axis(g, order, axis=1))
+
+
+def _merge(grid, sol, g, rows, ext, s2, g2):
+    """Put the values ext (len(rows), k) with their solutions into the last k columns of rows, sorted."""
+    k = ext.shape[1]
+    grid[rows, -k:], sol[rows, -k:], g[rows, -k:] = ext, s2, g2
+    return _sorted(grid, sol, g)
+
+
 def _rows(p, **params):
     """The batch p with row parameters set (scalars or (B,) arrays)."""
     return Batch({**p, **{k: np.broadcast_to(np.asarray(v, dtype=float), (p.size,)).copy()
@@ -800,4 +987,6 @@ def times_beta(beta, value):
 
 def pow_(m, k):
     """m^k for integer-valued k, any sign of m."""
+    if isinstance(k, (int, np.integer)):
+        return m ** k
     return np.sign(m) ** k * np.abs(m) ** k

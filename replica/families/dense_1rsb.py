@@ -62,6 +62,7 @@ def dense_free_energy(n, q0, C, mu, c, P, rho, p, quad):
 
     Returns (f, K, (q1, xi terms)).
     """
+    P = _uniform(P)                        # one P (the usual batch): integer powers, scalar sums
     ib = p.inv_beta
     q1 = 1.0 - C * ib
     half = 0.5 * P
@@ -74,13 +75,15 @@ def dense_free_energy(n, q0, C, mu, c, P, rho, p, quad):
         # (beta/2)[xi(1) - xi(q1) - (1-q1) xi'(q1)] = (c/2) sum_{k>=2} C(P,k) q1^(P-k) C^k / beta^(k-1)
         r2 = np.zeros_like(C)
         for k in range(2, int(np.max(P)) + 1):
-            r2 = r2 + np.where(k <= P, comb(P, k) * q1 ** np.maximum(P - k, 0) * C ** k * ib ** (k - 1), 0.0)
+            r2 = r2 + np.where(k <= P, comb(P, k) * q1 ** np.maximum(P - k, 0) * C ** k * ib ** (k - 1), 0.0) \
+                if not isinstance(P, int) else r2 + comb(P, k, exact=True) * q1 ** (P - k) * C ** k * ib ** (k - 1)
         f = -K["psi"] + 0.5 * (1.0 + rho) * (P - 1) * pow_(n, P) - 0.5 * c * r2 + 0.5 * mu * (theta(q1) - theta(q0))
     return f, K, (q1, theta)
 
 
 def dense_equations(n, delta, C, mu, c, P, rho, p, quad):
     """Equations of the dense 1RSB model (xi = c q^P, example noise rho) at B rows."""
+    P = _uniform(P)
     q1 = 1.0 - C * p.inv_beta
     q0 = q1 - delta
     f, K, (q1, theta) = dense_free_energy(n, q0, C, mu, c, P, rho, p, quad)
@@ -92,6 +95,14 @@ def dense_equations(n, delta, C, mu, c, P, rho, p, quad):
         Rn = (K["m"] + rho * 0.5 * P * pow_(n, P - 1) * (C + mu * delta)) / (1.0 + rho) - n
     return {"K": K, "q0": q0, "q1": q1, "Rn": Rn, "Rd": K["q1"] - K["q0"] - delta, "RC": K["chi"] - C,
             "dfdmu": dfdmu, "f": f, "energy": u, "lam": lam, "extra": {}}
+
+
+def _uniform(P):
+    """P as an int when it is one value (the usual batch), else the array."""
+    if isinstance(P, (int, np.integer)):
+        return int(P)
+    P = np.asarray(P)
+    return int(P.flat[0]) if P.size and np.all(P == P.flat[0]) else P
 
 
 class DenseOneStep(OneStep):
