@@ -106,9 +106,10 @@ class ReplicaEngine(Engine):
 
     def cost(self, model, params, settings):
         # about 0.5 ms per unit (measured: an RS point of a vectorised grid 0.3-0.8 ms, T = 0
-        # analytic and cheaper; a critical capacity ~0.1-0.4 s; 1RSB see _ONE_STEP_COST)
+        # analytic and cheaper; a critical capacity 0.05-0.1 s at RS, 0.3-0.7 s at 1RSB; a
+        # 1RSB point see _ONE_STEP_COST)
         if settings["quantity"] == "critical_capacity":
-            return 5000.0 if settings["level"] == "1rsb" else 500.0
+            return 1000.0 if settings["level"] == "1rsb" else 200.0
         if settings["level"] == "1rsb":
             return _ONE_STEP_COST
         return 0.3 if params.get("beta") == math.inf else 1.0
@@ -182,8 +183,9 @@ def _replica_params(params):
 
 #: parameters that fix the solver's variables: points that differ in them are solved apart
 _STRUCTURAL = ("K", "P", "M")
-#: cost of a finite-T 1RSB point in the units of ReplicaEngine.cost
-_ONE_STEP_COST = 5000.0
+#: cost of a 1RSB point in the units of ReplicaEngine.cost (measured 0.15-0.3 s, every branch;
+#: more than the block budget: one point per task)
+_ONE_STEP_COST = 500.0
 
 
 def _group_key(kw):

@@ -401,13 +401,13 @@ class OneStep(Model):
         rows["ansatz"][need[back]], rows["reason"][need[back]] = RS, why[back]
 
     def _retrieval_missing(self, p, quad, coarse, opts, x, rows):
-        for i in np.flatnonzero(~np.isfinite(x[:, 0]) & (self._load(p) > 0)):
+        miss = np.flatnonzero(~np.isfinite(x[:, 0]) & (self._load(p) > 0))
+        if miss.size:
             # no RS retrieval state (loads between the RS and the 1RSB capacity): continue in the load
-            xi = self._from_smaller_load(p.take([i]), quad, coarse, opts)
-            if xi is not None:
-                x[i], rows["ansatz"][i] = xi, 0
-            else:
-                rows["reason"][i] = 6
+            xi = self._from_smaller_load(p.take(miss), quad, coarse, opts)
+            ok = np.isfinite(xi[:, 0])
+            x[miss[ok]], rows["ansatz"][miss[ok]] = xi[ok], 0
+            rows["reason"][miss[~ok]] = 6
 
     def _load(self, p):
         return p["alpha"] if "alpha" in p else np.zeros(p.size)
@@ -811,37 +811,48 @@ class OneStep(Model):
         return out
 
     def _from_smaller_load(self, p, quad, coarse, opts):
-        """Loads between the RS and the 1RSB capacity (no RS retrieval state): a smaller load
-        where the 1RSB retrieval state is found, then continuation back up in the load."""
-        alpha = float(p["alpha"][0])
-        s, base = 1.0, None
-        for _ in range(40):
-            s *= 0.97
-            q = Batch({**p, "alpha": np.array([alpha * s])}, 1)
-            rs = self._rs_solutions(q, quad, opts).get("retrieval")
-            if rs is None or not np.isfinite(rs[0][0]):
-                continue
-            x, rows = self._retrieval(q, quad, coarse, opts, rs, continue_load=False)
-            if np.isfinite(x[0, 0]):
-                if rows["ansatz"][0] == RS:
-                    return None                 # reduces to RS below: no 1RSB retrieval state to follow
-                base = x[0]
-                break
-        if base is None:
-            return None
-        v, step = base, min(0.01, 1.0 - s)
-        while s < 1.0:
-            s_new = min(1.0, s + step)
-            q = _rows(Batch({**p, "alpha": np.array([alpha * s_new])}, 1), ansatz=0)
-            it = iterate(self, q, coarse, v[None, :], opts)
-            if it.converged[0] and abs(it.x[0, 0]) > 1e-6 and it.x[0, 1] > DELTA_MIN:
-                v, s = it.x[0], s_new
-                step = min(2.0 * step, 0.05)
-            else:
-                step *= 0.5
-                if step < 1e-6:
-                    return None                 # the 1RSB retrieval branch ends before this load
-        return v
+        """Points without an RS retrieval state: the largest load ``0.97^k alpha`` (k <= 12) with
+        one (the RS scan of every point in one batch); where the 1RSB retrieval state there is
+        a proper one (not the RS one), continuation back up in the load (Newton steps, every
+        point at once). Returns x (B, 4), NaN where the 1RSB retrieval branch ends before.
+
+        (0.97^12 = 0.69: the 1RSB retrieval branch is followed from up to 44% beyond the RS one;
+        measured: 16% at most, the T = 0 capacities of P = 2 ... 10.)"""
+        B = p.size
+        out = np.full((B, 4), np.nan)
+        ks = 0.97 ** np.arange(1, 13)
+        idx = np.repeat(np.arange(B), ks.size)
+        scan = Batch({**{k: v[idx] for k, v in p.items()}, "alpha": p["alpha"][idx] * np.tile(ks, B)}, idx.size)
+        n_rs = self._rs_solutions(scan, quad, opts).get("retrieval", (np.full(idx.size, np.nan),) * 3)[0]
+        has = np.isfinite(n_rs).reshape(B, ks.size)
+        pts = np.flatnonzero(has.any(axis=1))
+        if pts.size == 0:
+            return out
+        first = np.argmax(has[pts], axis=1)
+        s = ks[first]
+        q = Batch({**{k: v[pts] for k, v in p.items()}, "alpha": p["alpha"][pts] * s}, pts.size)
+        x, rows = self._retrieval(q, quad, coarse, opts, self._rs_solutions(q, quad, opts).get("retrieval"),
+                                  continue_load=False)
+        go = np.isfinite(x[:, 0]) & (rows["ansatz"] != RS)        # else: reduces to RS below -- nothing to follow
+        v = x.copy()
+        step = np.minimum(0.01, 1.0 - s)
+        alive = go.copy()
+        while alive.any():
+            a = np.flatnonzero(alive)
+            s_new = np.minimum(1.0, s[a] + step[a])
+            qa = _rows(Batch({**{k: v_[pts[a]] for k, v_ in p.items()}, "alpha": p["alpha"][pts[a]] * s_new},
+                             a.size), ansatz=0)
+            it = iterate(self, qa, coarse, v[a], Options(tol=opts.tol, maxiter=_INNER_ITER, newton_iter=_INNER_ITER))
+            ok = it.converged & (np.abs(it.x[:, 0]) > 1e-6) & (it.x[:, 1] > DELTA_MIN)
+            good, bad = a[ok], a[~ok]
+            v[good], s[good] = it.x[ok], s_new[ok]
+            step[good] = np.minimum(2.0 * step[good], 0.05)
+            step[bad] *= 0.5
+            alive[bad[step[bad] < 1e-5]] = False                  # the 1RSB retrieval branch ends before
+            alive[good[s[good] >= 1.0]] = False
+        done = go & (s >= 1.0)
+        out[pts[done]] = v[done]
+        return out
 
     # ------------------------------------------------------------------ folds
     def fold(self, p, quad, *, free="alpha", xtol=1e-9):
