@@ -14,10 +14,14 @@
 * ``hopfield_grid``: a 200 x 200 (alpha, T) RS phase diagram in one ``solve`` call.
 * ``load``: the load average before and after, and a reference: microseconds of one small
   NumPy call (CPU time) measured in the same run, to compare runs on a shared machine.
+* ``baseline`` (with ``--baseline DIR``, another checkout of the project, e.g.
+  ``git archive <commit> | tar -x -C DIR``): the scalar RS point, the 1RSB points and the
+  T = 0 capacities timed in both trees in alternating subprocesses (CPU seconds, best of the
+  repeats) and their ratios (baseline / this tree).
 
 Every time is the best of ``--repeat`` runs (default 3). Usage::
 
-    python benchmarks/bench_replica.py [--repeat 3] [--grid 200] [--quick]
+    python benchmarks/bench_replica.py [--repeat 3] [--grid 200] [--quick] [--baseline DIR]
 
 BLAS/OpenMP threads are set to 1 before numpy is imported (one core).
 """
@@ -31,7 +35,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import math  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -50,8 +53,8 @@ engine = "replica"
 model = "hopfield"
 observables = ["m", "q", "free_energy", "converged", "message", "branch"]
 [grid]
-alpha = {{start = 0.0, stop = 0.2, num = {n}}}
-T = {{start = 0.0, stop = 1.5, num = {n}}}
+alpha = {alpha}
+T = {T}
 [replica]
 level = "rs"
 [run]
@@ -91,7 +94,11 @@ def _beta(T):
 
 def _sweep(n, tmp):
     cfg = Path(tmp) / f"h{n}.toml"
-    cfg.write_text(SWEEP.format(n=n))
+    if n == 1:
+        cfg.write_text(SWEEP.format(alpha="[0.05]", T="[0.5]"))
+    else:
+        cfg.write_text(SWEEP.format(alpha=f"{{start = 0.0, stop = 0.2, num = {n}}}",
+                                    T=f"{{start = 0.0, stop = 1.5, num = {n}}}"))
     out = Path(tmp) / f"o{n}_{time.perf_counter_ns()}"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.perf_counter()
@@ -157,6 +164,48 @@ def bench_grid(n):
             "phases": {str(k): int(v) for k, v in zip(phases, counts)}}
 
 
+_PROBE = r"""
+import json, sys, time
+sys.meta_path = [f for f in sys.meta_path if "editable" not in type(f).__name__.lower()]
+sys.path.insert(0, sys.argv[1])
+import replica
+assert replica.__file__.startswith(sys.argv[1]), replica.__file__
+replica.solve("hopfield", alpha=0.05, beta=2.0)
+replica.solve("hopfield", level="1rsb", alpha=0.1, beta=10.0)
+out = {}
+c = time.process_time()
+for _ in range(20):
+    replica.solve("hopfield", alpha=0.05, beta=2.0)
+out["scalar_rs hopfield alpha=0.05 T=0.5"] = (time.process_time() - c) / 20
+for name, (model, kw) in json.loads(sys.argv[2]).items():
+    c = time.process_time()
+    replica.solve(model, level="1rsb", **kw)
+    out["one_step " + name] = time.process_time() - c
+for name, (model, kw) in {"hopfield": ("hopfield", {}), "dense P=4": ("dense", {"P": 4})}.items():
+    for level in ("rs", "1rsb"):
+        c = time.process_time()
+        replica.critical_capacity(model, level=level, **kw)
+        out["capacity %s %s" % (name, level)] = time.process_time() - c
+print(json.dumps(out))
+"""
+
+
+def bench_baseline(baseline, repeat):
+    """CPU seconds of the same calls in this tree and in ``baseline`` (alternating subprocesses)."""
+    cases = {k: (m, {kk: (1.0 / vv if kk == "T" else vv) for kk, vv in kw.items()})
+             for k, (m, kw) in ONE_STEP.items()}
+    cases = {k: (m, {("beta" if kk == "T" else kk): vv for kk, vv in kw.items()}) for k, (m, kw) in cases.items()}
+    runs = {"baseline": [], "this": []}
+    for _ in range(repeat):
+        for name, tree in (("baseline", str(Path(baseline).resolve())), ("this", str(ROOT))):
+            res = subprocess.run([sys.executable, "-c", _PROBE, tree, json.dumps(cases)], check=True,
+                                 capture_output=True, text=True)
+            runs[name].append(json.loads(res.stdout.strip().splitlines()[-1]))
+    best = {name: {k: min(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
+    return {k: {"baseline_cpu_seconds": round(best["baseline"][k], 4), "cpu_seconds": round(best["this"][k], 4),
+                "speedup": round(best["baseline"][k] / best["this"][k], 2)} for k in best["this"]}
+
+
 def _reference():
     x = np.zeros(3)
     c = time.process_time()
@@ -170,6 +219,7 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3, help="repeats of every timing (best taken; default 3)")
     ap.add_argument("--grid", type=int, default=200, help="side of the single-call Hopfield grid (default 200)")
     ap.add_argument("--quick", action="store_true", help="skip the 200 x 200 grid and the capacities")
+    ap.add_argument("--baseline", default=None, help="another checkout of the project to time against")
     args = ap.parse_args(argv)
     report = {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),
               "threads": os.environ.get("OPENBLAS_NUM_THREADS"), "load_before": os.getloadavg(),
@@ -182,6 +232,8 @@ def main(argv=None):
     if not args.quick:
         report["capacities"] = bench_capacities(args.repeat)
         report["hopfield_grid"] = bench_grid(args.grid)
+    if args.baseline:
+        report["baseline"] = {"tree": str(args.baseline), **bench_baseline(args.baseline, args.repeat)}
     report["load_after"] = os.getloadavg()
     report["reference_us_per_numpy_call_after"] = _reference()
     print(json.dumps(report, indent=2, default=float))

@@ -18,7 +18,10 @@ so that T = 0 is the same code with ``1/beta = 0`` and never a large finite beta
 
 Writing a new family: subclass :class:`Model` in a new module of :mod:`replica.families` (it is
 imported automatically) and call :func:`register`; :mod:`replica.families.hopfield_rs` and
-:mod:`replica.families.dense_rs` are worked examples.
+:mod:`replica.families.dense_rs` are worked examples (map form: a contractive fixed-point
+map polished by Newton). The one-step RSB families are models of the same kind in residual
+form (:mod:`replica.families._one_step`: Newton on the saddle-point residuals from starts the
+model computes with the same solver, per-start row parameters for the ansatz).
 """
 
 from __future__ import annotations

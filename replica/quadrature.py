@@ -38,9 +38,20 @@ Kinds
 The scaled kinds are the ones with a finite ``beta -> infinity`` limit, so that T = 0
 equations are the same code evaluated at ``beta = inf`` (no ``beta = 1e6``).
 
+One-step RSB needs nested averages over ``z0`` and ``z1`` with the Parisi weight
+``(2 cosh beta h)^x``, ``h = b + s0 z0 + s1 z1``: :meth:`Breakpoint.nested` (exact at every
+beta: half-line split of the inner average with closed-form limits, graded outer panels; its
+resolution a :class:`NestedGrid`; :meth:`Breakpoint.coarse` the cheaper rule of the branch
+searches) and :meth:`GaussHermite.nested` (plain product rule, smooth integrands only). The
+1RSB models use ``nested`` of the injected rule for every average; a rule without it is
+refused at level ``"1rsb"``.
+
 Besides these, :meth:`GaussHermite.expect` averages any smooth vectorised function, and
-:attr:`GaussHermite.nodes` / :attr:`GaussHermite.weights` expose the rule for nested
-averages (1RSB).
+:attr:`GaussHermite.nodes` / :attr:`GaussHermite.weights` expose the rule.
+
+The averages are compiled (:mod:`replica._quad_kernels`, :mod:`replica._nested_kernels`;
+Numba, imported at the first average): every point is summed on its own, so a point of a
+grid gets the same bits as the point alone.
 """
 
 from __future__ import annotations
@@ -48,7 +59,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf
 
 __all__ = ["KINDS", "NESTED", "GaussHermite", "Breakpoint", "NestedGrid", "DEFAULT"]
 

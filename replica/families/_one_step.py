@@ -522,7 +522,8 @@ class OneStep(Model):
         grid = np.full((R, K), np.nan)
         f_ret = np.linspace(0.0, 1.0, _GRID_RETRIEVAL)
         f_gl = np.linspace(0.0, 1.0, _GRID_GLASS)
-        grid[ret, :_GRID_RETRIEVAL] = np.exp(np.log(lo[ret])[:, None] + f_ret[None, :] * np.log(top[ret] / lo[ret])[:, None])
+        grid[ret, :_GRID_RETRIEVAL] = np.exp(np.log(lo[ret])[:, None]
+                                             + f_ret[None, :] * np.log(top[ret] / lo[ret])[:, None])
         gl = ~ret
         if gl.any():
             # near the static transition the glass exists only close to x = 1: resolve it there
