@@ -117,6 +117,13 @@ def test_learning_block_groups_by_structure(monkeypatch):
     _check_block("unsupervised", pts, _settings(), obs, monkeypatch, n_groups=2)
 
 
+def test_one_step_block_equals_solves_per_point(monkeypatch):
+    obs = ("m", "q", "free_energy", "energy", "converged", "message", "branch", "stable", "rs_stable")
+    pts = _points("hopfield", alpha=[0.05, 0.136], T=[0.0, 0.008, 0.3])
+    _check_block("hopfield", pts, _settings(level="1rsb"), obs, monkeypatch, n_groups=1)
+    _check_block("hopfield", pts, _settings(level="1rsb", branch="retrieval"), obs, monkeypatch, n_groups=1)
+
+
 def test_critical_capacity_block(monkeypatch):
     eng = _sweep.ReplicaEngine()
     s = _settings(quantity="critical_capacity")
