@@ -56,11 +56,10 @@ class FigureSpec:
 
 
 def default_configs_dir():
-    """``configs/`` of the source tree (next to the ``hebbian`` package), or ``$HEBBIAN_CONFIGS``."""
-    env = os.environ.get("HEBBIAN_CONFIGS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "configs"
+    """The shipped configs: ``$HEBBIAN_CONFIGS``, else the installed package's ``hebbian/configs``
+    (wheel), else the checkout's ``configs/`` (:func:`hebbian._resources.configs_dir`)."""
+    from .._resources import configs_dir
+    return configs_dir()
 
 
 def load_gallery(configs_dir=None):

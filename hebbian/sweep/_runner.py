@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import queue as stdqueue
+import signal
 import socket
 import subprocess
 import sys
@@ -48,12 +49,24 @@ from ._config import ConfigError, SweepConfig, load_config
 from ._journal import Journal, atomic_write_text
 from ._progress import Progress, format_duration
 
-__all__ = ["run_sweep", "assemble_partial", "SweepReport", "get_comm"]
+__all__ = ["run_sweep", "assemble_partial", "SweepReport", "SweepInterrupted", "get_comm"]
 
 _TAG_TASK, _TAG_RESULT = 11, 12
 _DONE = -1
 _LAUNCHER_ENV = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS",
                  "HYDI_CONTROL_FD", "MV2_COMM_WORLD_SIZE", "I_MPI_HYDRA_TOPOLIB")
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped the sweep; every task finished before it is in the journal.
+
+    Attributes: ``saved`` (tasks done and journaled), ``total`` (tasks of the sweep), ``work``
+    (the journal's directory). Under MPI rank 0 prints the message and aborts the job (exit 130).
+    """
+
+    def __init__(self, saved, total, work):
+        super().__init__(f"interrupted: {saved}/{total} tasks saved, continue with --resume")
+        self.saved, self.total, self.work = saved, total, work
 
 
 @dataclass
@@ -162,7 +175,7 @@ def run_sweep(config, out=None, *, resume=False, comm=None, stream=None):
     root_computes = size == 1 or config.run["root_computes"] == "yes" or \
         (config.run["root_computes"] == "auto" and size <= 4)
 
-    with _abort_on_error(comm):
+    with _abort_on_error(comm), _sigint_ignored(rank != 0), _interrupt_saves(ws, config):
         if comm is not None and order and config.run["numba_cache"]:
             _staged_warm_up(comm, config, order[0] // S, stream)
         if rank == 0:
@@ -437,6 +450,9 @@ def _root_loop(comm, config, order, costs, ws, progress, root_computes, host):
                     backoff.reset()
                 else:
                     backoff.wait()
+    except KeyboardInterrupt:
+        computer = None            # do not wait for the task it is running: the job ends now
+        raise
     finally:
         if computer is not None:
             computer.close()
@@ -514,12 +530,46 @@ def _abort_on_error(comm):
     """Under MPI an exception on one rank would leave the others waiting forever: abort all."""
     try:
         yield
-    except BaseException:
+    except BaseException as exc:
         if comm is None or comm.size == 1:
             raise
+        if isinstance(exc, KeyboardInterrupt):       # Ctrl-C: rank 0 says what is saved, no traceback
+            if isinstance(exc, SweepInterrupted):
+                print(f"\n{exc}", file=sys.stderr)
+            sys.stderr.flush()
+            comm.Abort(130)
         traceback.print_exc()
         sys.stderr.flush()
         comm.Abort(1)
+
+
+@contextmanager
+def _sigint_ignored(active):
+    """Worker ranks ignore SIGINT (mpiexec forwards Ctrl-C to every rank): rank 0 alone reacts,
+    saves the journal, reports and ends the job."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _interrupt_saves(ws, config):
+    """On rank 0, Ctrl-C closes the journal (every finished task is in it) and becomes
+    :class:`SweepInterrupted`, which says how many tasks are saved."""
+    try:
+        yield
+    except SweepInterrupted:
+        raise
+    except KeyboardInterrupt:
+        if ws is None:
+            raise
+        ws.release()
+        raise SweepInterrupted(ws.saved_tasks(config), config.n_tasks, ws.work) from None
 
 
 # --------------------------------------------------------------------------- work directory
@@ -562,8 +612,7 @@ class _Workspace:
         except BaseException:
             os.close(lock_fd)
             raise
-        done = {r["p"] * config.samples + r["s"] for r in records
-                if r.get("kind") == "task" and r.get("ok") and r.get("cfg") == config.sha256[:16]}
+        done = _done_tasks(records, config)
         prev = [r for r in records if r.get("kind") == "session"]
         if records or cut:
             msg = f"sweep: resuming {str(work)!r}: {len(done)}/{config.n_tasks} tasks already done"
@@ -582,6 +631,11 @@ class _Workspace:
         self.journal.append(rec)
         if not rec["ok"]:
             self.failed_now.append(rec)
+
+    def saved_tasks(self, config):
+        """Number of tasks done in the journal as it is on disk now."""
+        records, _ = Journal.read(self.journal.path)
+        return len(_done_tasks(records, config))
 
     def session_start(self, size, hosts, root_computes, n_pending):
         from .. import __version__
@@ -619,6 +673,11 @@ class _Workspace:
                       file=stream, flush=True)
         return SweepReport(path=self.result_path, work_dir=self.work, n_tasks=config.n_tasks,
                            n_computed=n_computed, n_failed=len(failed), failed=failed, elapsed=elapsed)
+
+
+def _done_tasks(records, config):
+    return {r["p"] * config.samples + r["s"] for r in records
+            if r.get("kind") == "task" and r.get("ok") and r.get("cfg") == config.sha256[:16]}
 
 
 def _lock(path):
