@@ -22,8 +22,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
-                                reason="builds the wheel from the files git tracks: needs a git checkout")
+# slow: building the wheel in an isolated build environment, a fresh virtualenv, a cold Numba
+# compile in the installed package and the default job take 1.5-2.5 min on the 2-core machine.
+# .ci/run does the same (wheel, fresh virtualenv, commands, default job) on every CI run.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
+                                 reason="builds the wheel from the files git tracks: needs a git checkout")]
 
 
 def _run(cmd, **kw):
@@ -95,7 +99,7 @@ def test_installed_commands_run_outside_the_checkout(installed):
         "--set", "montecarlo.sweeps=50", "--set", "montecarlo.burn_in=10", timeout=600)
     ds_path = installed["run"] / "smoke" / "result.h5"
     out = cmd("python", "-c", f"import hebbian, json; ds = hebbian.load_result({str(ds_path)!r}); "
-                              "print(json.dumps([ds.attrs['git_commit'], float(ds.m.sel(T=0.2))]))").stdout
+                              "print(json.dumps([ds.attrs['git_commit'], float(ds.m.sel(T=0.2, N=60))]))").stdout
     commit, m = json.loads(out)
     assert commit == "" and m > 0.8                     # an installed wheel is no git checkout
     assert cmd("hebbian-plot", "smoke", "--only", "m").stdout.split()
