@@ -214,6 +214,7 @@ def load_config(source=None, overrides=(), *, text=None):
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {source!r} is not valid TOML: {exc}") from None
     overrides = tuple(overrides)
+    unmodified = tomllib.loads(text) if overrides else None
     for item in overrides:
         parts, value = parse_override(item)
         table = raw
@@ -223,7 +224,27 @@ def load_config(source=None, overrides=(), *, text=None):
                 raise ConfigError(f"--set {item}: config key {'.'.join(parts[:i + 1])!r} is not a table")
             table = sub
         table[parts[-1]] = value
-    return _validate(raw, text=text, overrides=overrides, source=source, default_name=default_name)
+    config = _validate(raw, text=text, overrides=overrides, source=source, default_name=default_name)
+    if unmodified is not None and not any(parse_override(o)[0] == ["output"] for o in overrides):
+        config.output = _output_of_changed(config, unmodified, text=text, source=source, default_name=default_name)
+    return config
+
+
+def _output_of_changed(config, unmodified, **kw):
+    """``--set`` without ``--out`` must never write into the unmodified config's output (a later
+    plain run would find a sweep of another config there). When the overrides change the sweep
+    (its hash), the output gets the hash: ``results/x.h5`` -> ``results/x-set-<sha8>.h5``;
+    deterministic, so the same command resumes the same output."""
+    try:
+        base = _validate(unmodified, overrides=(), **kw)
+    except ConfigError:                  # only valid with the overrides: surely another sweep
+        base = None
+    if base is not None and (base.output != config.output or base.sha256 == config.sha256):
+        return config.output             # another output already, or the same sweep ([run] switches)
+    path = Path(config.output)
+    if path.suffix.lower() in _RESULT_SUFFIXES:
+        return str(path.with_name(f"{path.stem}-set-{config.sha256[:8]}{path.suffix}"))
+    return str(path.with_name(f"{path.name}-set-{config.sha256[:8]}"))
 
 
 # ---------------------------------------------------------------------------- validation

@@ -613,7 +613,6 @@ class _Workspace:
             os.close(lock_fd)
             raise
         done = _done_tasks(records, config)
-        prev = [r for r in records if r.get("kind") == "session"]
         if records or cut:
             msg = f"sweep: resuming {str(work)!r}: {len(done)}/{config.n_tasks} tasks already done"
             if cut:
@@ -621,10 +620,10 @@ class _Workspace:
             if n_bad:
                 msg += f"; skipped {n_bad} corrupt journal lines"
             print(msg, file=stream, flush=True)
-            if prev and prev[-1].get("commit") != _git_commit():
-                print(f"sweep: warning: the code changed since the last session (commit "
-                      f"{prev[-1].get('commit') or 'unknown'} -> {_git_commit() or 'unknown'})",
-                      file=stream, flush=True)
+            changed = _code_change(records)
+            if changed:
+                print(f"sweep: warning: the code changed since the last session ({changed})", file=stream,
+                      flush=True)
         return cls(result_path, work, journal, lock_fd, done, resumed_from=len(done))
 
     def record(self, rec):
@@ -680,6 +679,21 @@ def _done_tasks(records, config):
             if r.get("kind") == "task" and r.get("ok") and r.get("cfg") == config.sha256[:16]}
 
 
+def _code_change(records):
+    """What changed between the code of the last session that recorded it and this one ('' if
+    nothing, or nothing can be compared): the git commit, else the package version."""
+    from .. import __version__
+    starts = [r for r in records if r.get("kind") == "session" and r.get("event") == "start"]
+    before = next((r["commit"] for r in reversed(starts) if r.get("commit")), "")
+    now = _git_commit()
+    if before and now:
+        return f"commit {before} -> {now}" if before != now else ""
+    version = next((r["version"] for r in reversed(starts) if r.get("version")), "")
+    if version and version != __version__:
+        return f"hebbian {version} -> {__version__}"
+    return ""
+
+
 def _lock(path):
     """Exclusive lock on the output so that two jobs never write the same journal."""
     import fcntl
@@ -713,18 +727,27 @@ _COMMIT = []
 def _git_commit():
     """Commit of the source tree hebbian was imported from ('' if not a git checkout)."""
     if not _COMMIT:
-        here = Path(__file__).resolve().parent
-        commit = ""
-        try:
-            out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                 timeout=10)
-            if out.returncode == 0:
-                commit = out.stdout.strip()
-                dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                                       capture_output=True, text=True, timeout=10)
-                if dirty.returncode == 0 and dirty.stdout.strip():
-                    commit += "-dirty"
-        except (OSError, subprocess.SubprocessError):
-            commit = ""
-        _COMMIT.append(commit)
+        _COMMIT.append(_commit_of(Path(__file__).resolve()))
     return _COMMIT[0]
+
+
+def _commit_of(path):
+    """HEAD of the git checkout that tracks the file ``path`` (``-dirty`` if it has changes), or ''.
+
+    A file that git does not track gives '': an installed wheel, also one in a virtualenv that
+    lies inside some git repository, must not report that repository's commit.
+    """
+    here = str(Path(path).parent)
+    try:
+        out = subprocess.run(["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if out.returncode != 0 or subprocess.run(["git", "-C", here, "ls-files", "--error-unmatch", Path(path).name],
+                                                 capture_output=True, timeout=10).returncode != 0:
+            return ""
+        commit = out.stdout.strip()
+        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+        if dirty.returncode == 0 and dirty.stdout.strip():
+            commit += "-dirty"
+        return commit
+    except (OSError, subprocess.SubprocessError):
+        return ""
