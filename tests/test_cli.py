@@ -66,8 +66,8 @@ def test_unknown_config_names_the_shipped_ones(tmp_path, monkeypatch, capsys):
     assert sweep_main(["smok", "--check"], prog="hebbian-sweep") == 2
     err = capsys.readouterr().err
     assert "hebbian-sweep: error: no config file 'smok'" in err and "smoke" in err
-    with pytest.raises(FileNotFoundError, match="no config file 'configs/nothing.toml'"):
-        find_config("configs/nothing.toml")
+    with pytest.raises(FileNotFoundError, match="no config file 'nowhere/nothing.toml'"):
+        find_config("nowhere/nothing.toml")
 
 
 def test_configs_dir_of_a_checkout_and_the_environment_override(tmp_path, monkeypatch):
@@ -113,3 +113,12 @@ def test_the_manifest_is_no_sweep_and_a_broken_one_is_named(tmp_path, capsys):
     (tmp_path / "fig6_digits.toml").write_text("engine = 'montecarlo'\nmodel = 'hopfield'\n")
     assert sweep_main([str(manifest), "--check"]) == 2
     assert "config 'fig6_digits': config key 'seed' is required" in capsys.readouterr().err
+
+
+def test_load_config_takes_a_shipped_name(tmp_path, monkeypatch):
+    from hebbian.sweep import ConfigError, load_config
+    monkeypatch.chdir(tmp_path)
+    assert load_config("smoke").source == str(configs_dir() / "smoke.toml")
+    assert load_config("smoke").sha256 == load_config(ROOT / "configs" / "smoke.toml").sha256
+    with pytest.raises(ConfigError, match="cannot read config 'nosuch'"):
+        load_config("nosuch")

@@ -182,8 +182,10 @@ def load_config(source=None, overrides=(), *, text=None):
 
     Parameters
     ----------
-    source : path or None
-        TOML file; ``None`` (and no ``text``) is the embedded default sweep.
+    source : path, name or None
+        TOML file, or the name of a shipped config (``"smoke"``: ``configs/smoke.toml``, also
+        from an installed wheel) when no such file exists; ``None`` (and no ``text``) is the
+        embedded default sweep.
     overrides : sequence of str
         ``"key=value"`` with dotted keys and TOML values, applied before validation.
     text : str, optional
@@ -199,7 +201,7 @@ def load_config(source=None, overrides=(), *, text=None):
         Anything invalid, before any work; the message names the key.
     """
     if text is None:
-        path = Path(source) if source is not None else DEFAULT_CONFIG
+        path = _shipped_or_path(source) if source is not None else DEFAULT_CONFIG
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -228,6 +230,14 @@ def load_config(source=None, overrides=(), *, text=None):
     if unmodified is not None and not any(parse_override(o)[0] == ["output"] for o in overrides):
         config.output = _output_of_changed(config, unmodified, text=text, source=source, default_name=default_name)
     return config
+
+
+def _shipped_or_path(source):
+    from .._resources import find_config
+    try:
+        return find_config(source)
+    except FileNotFoundError:
+        return Path(source)              # reported as unreadable below
 
 
 def _output_of_changed(config, unmodified, **kw):
