@@ -122,3 +122,20 @@ def test_load_config_takes_a_shipped_name(tmp_path, monkeypatch):
     assert load_config("smoke").sha256 == load_config(ROOT / "configs" / "smoke.toml").sha256
     with pytest.raises(ConfigError, match="cannot read config 'nosuch'"):
         load_config("nosuch")
+
+
+def test_gallery_commands_run_anywhere_and_quick_ones_keep_apart(tmp_path, monkeypatch, capsys):
+    """hebbian-figures --commands names the shipped configs (valid from any directory and from
+    a wheel); the --quick ones write next to, not into, the full-size outputs."""
+    import shlex
+    from hebbian.gallery import sweep_commands
+    monkeypatch.chdir(tmp_path)
+    for quick in (False, True):
+        lines = [ln for ln in sweep_commands(["6", "2"], quick=quick) if not ln.startswith("#")]
+        assert len(lines) == 6
+        for line in lines:
+            words = shlex.split(line)
+            assert words[:4] == ["mpiexec", "-n", "16", "hebbian-sweep"]
+            assert sweep_main(words[4:] + ["--check"]) == 0
+            out = capsys.readouterr().out
+            assert (" result results/gallery-quick/" if quick else " result results/gallery/") in out

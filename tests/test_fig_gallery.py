@@ -140,7 +140,7 @@ def test_manifest_lists_every_figure_and_its_configs_validate_full_and_quick():
     with pytest.raises(ValueError, match="unknown figure"):
         resolve_names(["7"], gallery)
     cmds = sweep_commands(["1"], quick=True)
-    assert cmds[0].startswith("# figure 1") and all("scripts/sweep.py" in c for c in cmds[1:])
+    assert cmds[0].startswith("# figure 1") and all("hebbian-sweep fig1_" in c for c in cmds[1:])
 
 
 def test_tiny_gallery_every_figure_end_to_end(tmp_path):

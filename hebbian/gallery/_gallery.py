@@ -2,11 +2,11 @@
 
 The list of figures, the sweep configs each one draws from and the reduced sizes of
 ``--quick`` live in ``configs/gallery.toml`` (the manifest); the configs themselves are the
-full-size sweeps, runnable on their own (``mpiexec -n R python scripts/sweep.py
-configs/<name>.toml``). Results of a gallery run are in ``OUT/results/<config>.h5`` (the
-sweep journals next to them, so an interrupted gallery resumes); ``from_results`` draws from
-existing result files instead of computing (e.g. the ``results/gallery/`` written by the
-cluster runs of the configs).
+full-size sweeps, runnable on their own (``mpiexec -n R hebbian-sweep <name>``, or
+``python scripts/sweep.py configs/<name>.toml`` in a checkout). Results of a gallery run are
+in ``OUT/results/<config>.h5`` (the sweep journals next to them, so an interrupted gallery
+resumes); ``from_results`` draws from existing result files instead of computing (e.g. the
+``results/gallery/`` written by the cluster runs of the configs).
 """
 
 from __future__ import annotations
@@ -217,7 +217,14 @@ def make_figures(names=None, out="gallery", *, quick=False, from_results=None, c
 
 
 def sweep_commands(names=None, *, quick=False, configs_dir=None, ranks=16):
-    """The command lines that compute the sweeps of the chosen figures (for a cluster)."""
+    """The command lines that compute the sweeps of the chosen figures (for a cluster).
+
+    The shipped configs are named (``hebbian-sweep fig2_hopfield_mc_T``: any install, any
+    directory), others given by path. Full size, the results go to the configs' outputs
+    (``results/gallery/<config>.h5``); with ``quick`` to ``results/gallery-quick/<config>.h5``
+    (draw them with ``--quick --from-results results/gallery-quick``).
+    """
+    shipped = configs_dir is None
     configs_dir = Path(configs_dir) if configs_dir is not None else default_configs_dir()
     gallery = load_gallery(configs_dir)
     lines = []
@@ -226,12 +233,14 @@ def sweep_commands(names=None, *, quick=False, configs_dir=None, ranks=16):
         lines.append(f"# figure {spec.number}: {spec.title}")
         for key in spec.configs:
             sets = "".join(f" --set '{o}'" for o in spec.quick.get(key, ())) if quick else ""
-            path = configs_dir / (key + ".toml")
-            try:
-                path = Path(os.path.relpath(path))
-            except ValueError:                  # pragma: no cover - another drive on Windows
-                pass
-            lines.append(f"mpiexec -n {ranks} python scripts/sweep.py {path}{sets}")
+            out = f" --out results/gallery-quick/{key}.h5" if quick else ""
+            path = key if shipped else configs_dir / (key + ".toml")
+            if not shipped:
+                try:
+                    path = Path(os.path.relpath(path))
+                except ValueError:              # pragma: no cover - another drive on Windows
+                    pass
+            lines.append(f"mpiexec -n {ranks} hebbian-sweep {path}{sets}{out}")
     return lines
 
 
@@ -241,7 +250,7 @@ def _find_result(directory, key):
             return cand
     raise FileNotFoundError(f"no result for config {key!r} in {str(directory)!r} (looked for {key}.h5, "
                             f"{key}/result.h5, results/{key}.h5): run "
-                            f"'python scripts/sweep.py configs/{key}.toml' first")
+                            f"'hebbian-sweep {key}' first (hebbian-figures --commands lists them all)")
 
 
 def _remove_sweep(target):
