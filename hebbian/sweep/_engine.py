@@ -96,6 +96,10 @@ class Engine(abc.ABC):
         Keys of the engine's settings table. Any setting may also be a grid axis.
     observables : dict of str -> Observable
     default_observables : tuple of str
+    theory_observables : dict of str -> (str, tuple of str or None)
+        Observables that the replica theory predicts at N -> infinity: name -> (the replica
+        engine's observable, the model families where it exists or None for all). A
+        non-empty table allows a ``[theory]`` table in the engine's configs.
     """
 
     name: str = ""
@@ -103,6 +107,7 @@ class Engine(abc.ABC):
     settings: dict = {}
     observables: dict = {}
     default_observables: tuple = ()
+    theory_observables: dict = {}
 
     # ----------------------------------------------------------------- validation
     def check_param(self, model, key, value):
@@ -174,6 +179,26 @@ class Engine(abc.ABC):
             ``name -> (value, error)`` for observables with ``error=True``, else
             ``name -> value``; values are scalars or 1-d arrays (``dim`` set).
         """
+
+    def run_block(self, model, points, settings, observables):
+        """Compute several grid points of a deterministic engine at once.
+
+        Parameters
+        ----------
+        model : str
+        points : list of dict
+            Model parameters of each point, as validated by :meth:`check_point`.
+        settings : dict
+            Engine settings shared by the points.
+        observables : tuple of str
+
+        Returns
+        -------
+        list of dict
+            What :meth:`run` returns for each point, in order. The default calls :meth:`run`
+            point by point; an engine that vectorises (replica theory) overrides it.
+        """
+        return [self.run(model, dict(p), dict(settings), observables, None) for p in points]
 
     def versions(self):
         """Versions of the engine packages, for provenance (``{name: version}``)."""
