@@ -15,8 +15,9 @@ batched :meth:`Engine.run_block` of the replica engine for the whole grid, compu
 rank 0 after the Monte Carlo tasks and journaled (a resumed sweep does not solve again). The
 result then holds, for each compared observable ``<obs>``:
 
-* ``<obs>_theory`` on the model-parameter axes, with ``theory_converged`` and
-  ``theory_message`` (where the branch does not exist the theory is NaN and the message says so);
+* ``<obs>_theory`` on the model-parameter axes, with ``theory_converged``, ``theory_message``
+  (where the branch does not exist the theory is NaN and the message says so) and
+  ``theory_rs_stable`` (replicon stability of the state compared);
 * when ``N`` is a grid axis with at least 3 sizes, on the grid without ``N``: ``<obs>_inf`` and
   ``<obs>_inf_err``, the N -> infinity extrapolation of the disorder average
   (:func:`hebbian.finite_size.extrapolate` of ``<obs>`` with errors ``<obs>_err`` over the
@@ -45,7 +46,7 @@ __all__ = ["TheorySpec", "parse_theory", "compute_theory", "add_theory", "THEORY
 
 THEORY_KEYS = ("level", "branch", "options", "observables", "forms")
 #: replica observables stored next to the compared ones
-_STATUS = ("converged", "message")
+_STATUS = ("converged", "message", "rs_stable")
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,8 @@ def add_theory(ds, config, rec):
     shape = spec.shape
     values = rec["values"]
     for name in _STATUS:
-        arr = np.array([v[name] for v in values], dtype=bool if name == "converged" else object)
-        ds[f"theory_{name}"] = (t_dims, (arr if name == "converged" else arr.astype(str)).reshape(shape),
+        arr = np.array([v[name] for v in values], dtype=object if name == "message" else bool)
+        ds[f"theory_{name}"] = (t_dims, (arr.astype(str) if name == "message" else arr).reshape(shape),
                                 {"long_name": f"replica theory ({spec.level}, branch {spec.branch!r}): {name}"})
     has_N = "N" in ds.dims and ds.sizes["N"] >= 3
     for o in spec.observables:
