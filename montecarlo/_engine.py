@@ -45,6 +45,15 @@ def _l2_bytes(default=256 * 1024, root="/sys/devices/system/cpu/cpu0/cache"):
 # per-core cache size below which chains are not interleaved (see prepare_call)
 L2_BYTES = _l2_bytes()
 
+# overlaps recorded per sample by default (then the largest |m| over the others)
+OVERLAPS_DEFAULT = 64
+
+
+def default_overlaps(K):
+    """Overlaps recorded per sample when ``overlaps`` is not given: ``min(K, 64)``."""
+    return min(K, OVERLAPS_DEFAULT)
+
+
 # stream keys: SeedSequence(seed, spawn_key=base + key)
 _KEY_CHAIN, _KEY_INIT, _KEY_SWAP = 0, 1, 2
 
@@ -328,7 +337,9 @@ def fresh_state(layout, seed, model, init):
 # ============================================================================ execution
 @dataclass
 class Output:
-    m: np.ndarray            # (n_nets, C, R, T, samples, K), indexed by temperature slot
+    m: np.ndarray            # (n_nets, C, R, T, samples, k0), indexed by temperature slot
+    m_rest: np.ndarray | None  # (n_nets, C, R, T, samples): max |m_mu| over mu >= k0 (None if k0 = K)
+    n_rest: np.ndarray | None
     energy: np.ndarray       # (n_nets, C, R, T, samples)
     q: np.ndarray            # (n_nets, C, n_pairs, T, samples)
     n: np.ndarray | None     # like m, learning networks only
@@ -394,7 +405,7 @@ class Call:
 
 
 def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None,
-                 threads=1, probe=None):
+                 threads=1, probe=None, overlaps=None):
     """Kernel arrays for advancing ``state`` by ``sweeps`` sweeps (no work done yet)."""
     n_nets, C, R, T, N = state.spins.shape
     K, n = model.K, model.n
@@ -422,7 +433,9 @@ def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, sw
     lstat = np.zeros((2, n_units * R, max(T - 1, 1)), dtype=np.int64)
     n_samples = max(0, (sweeps - burn_in) // every)
     n_pairs = R * (R - 1) // 2
-    snap = np.zeros((n_mem, n_samples, K + (n if model.learn else 0)), dtype=np.int32)
+    k0 = default_overlaps(K) if overlaps is None else int(overlaps)
+    width = k0 + (k0 < K)
+    snap = np.zeros((n_mem, n_samples, width * (2 if model.learn else 1)), dtype=np.int32)
     esnap = np.zeros((n_mem, n_samples))
     qsnap = np.zeros((n_units * n_pairs * T, n_samples), dtype=np.int32)
     betas = np.ascontiguousarray(betas, dtype=np.float64)
@@ -443,17 +456,18 @@ def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, sw
     work = np.zeros((n_blocks, 2, model.P + 1))
     if probe is None:
         probe = np.zeros((1, 1))
-    args = (fam, int(rule), int(order), N, n, K, R, T, int(model.track), int(model.learn), int(swap_every),
+    args = (fam, int(rule), int(order), N, n, K, k0, R, T, int(model.track), int(model.learn), int(swap_every),
             int(sweeps), int(state.sweeps), int(burn_in), int(every), model.P, model.mode,
             model.v, model.xi, model.tscale if model.fam == 1 else model.scale, model.dself, model.ecst,
             *tabs, model.Q, PS if PS is not None else i3, work,
             spins, S, Sxi, rng, imem, fmem, betas, lrng, lstat, snap, esnap, qsnap, probe)
     arrays = dict(spins=spins, rng=rng, lrng=lrng, imem=imem, fmem=fmem, snap=snap, esnap=esnap, qsnap=qsnap,
-                  lstat=lstat, n_samples=n_samples, n_pairs=n_pairs)
+                  lstat=lstat, n_samples=n_samples, n_pairs=n_pairs, k0=k0, width=width)
     return Call(kernel=_native.kernel("block"), args=args, block=block, n_blocks=n_blocks, arrays=arrays)
 
 
-def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None):
+def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None,
+            overlaps=None):
     """Advance ``state`` in place by ``sweeps`` sweeps; return the measurements.
 
     Blocks of units run on up to ``_jit.num_threads()`` Python threads (the kernel releases the
@@ -462,7 +476,7 @@ def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_ev
     n_nets, C, R, T, N = state.spins.shape
     threads = _jit.num_threads() if _jit.PARALLEL else 1
     call = prepare_call(model, state, betas=betas, rule=rule, order=order, sweeps=sweeps, burn_in=burn_in,
-                        every=every, swap_every=swap_every, block=block, threads=threads)
+                        every=every, swap_every=swap_every, block=block, threads=threads, overlaps=overlaps)
     run_blocks(call, threads)
     a = call.arrays
     state.spins = a["spins"].reshape(n_nets, C, R, T, N)
@@ -472,21 +486,23 @@ def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_ev
     state.energy_incremental = a["fmem"][_native.EINC].copy().reshape(n_nets, C, R, T)
     state.sweeps += int(sweeps)
     shp = (n_nets, C, R, T, a["n_samples"])
-    K = model.K
+    K, k0, width = model.K, a["k0"], a["width"]
     inv_n = 1.0 / N
     snap = a["snap"]
+    m_rest = n_out = n_rest = None
+    if k0 < K:
+        m_rest = (snap[..., k0] * inv_n).reshape(shp)
     if model.learn:
-        # n_mu = sum over the stored patterns p of class mu of S_p nfac (nfac of the network),
-        # summed in the order of p (the same floating-point sums as the kernels before)
-        nfac = np.repeat(model.nfac, C * R * T)[:, None]
-        n_out = np.zeros(snap.shape[:2] + (K,))
-        for p, mu in enumerate(model.cls):
-            n_out[:, :, mu] += snap[:, :, K + p] * nfac
-        n_out = n_out.reshape(shp + (K,))
-    else:
-        n_out = None
+        # n_mu = nfac (sum of S_p over the stored patterns p of class mu): exact integer class
+        # sums from the kernel, one rounding
+        nfac = np.repeat(model.nfac, C * R * T)[:, None, None]
+        n_out = (snap[..., width:width + k0] * nfac).reshape(shp + (k0,))
+        if k0 < K:
+            n_rest = (snap[..., width + k0] * nfac[..., 0]).reshape(shp)
     return Output(
-        m=(snap[..., :K] * inv_n).reshape(shp + (K,)),
+        m=(snap[..., :k0] * inv_n).reshape(shp + (k0,)),
+        m_rest=m_rest,
+        n_rest=n_rest,
         energy=(a["esnap"] * inv_n).reshape(shp),
         q=(a["qsnap"] * inv_n).reshape(n_nets, C, a["n_pairs"], T, a["n_samples"]),
         n=n_out,

@@ -85,7 +85,7 @@ _INV53 = 1.0 / 9007199254740992.0     # 2^-53
 
 # ============================================================================ the kernel
 @njit(**_OPTS)
-def block(b, B, fam, rule, order, N, n, K, R, T, track, learn, swap_every, n_sweeps, sweep0, burn_in, every,
+def block(b, B, fam, rule, order, N, n, K, k0, R, T, track, learn, swap_every, n_sweeps, sweep0, burn_in, every,
           P, mode, v, xi, scale, dself, ecst, tab, etab, cache, ftab, fetab, fcache, Q, PS, work, spins, S, Sxi,
           rng, imem, fmem, betas, lrng, lstat, snap, esnap, qsnap, probe):
     """Advance the B units of block b by n_sweeps sweeps; measure; exchange.
@@ -146,7 +146,7 @@ def block(b, B, fam, rule, order, N, n, K, R, T, track, learn, swap_every, n_swe
         if (T > 1 and (sweep0 + tt) % swap_every == 0) or (tt > burn_in and (tt - burn_in) % every == 0):
             for m in range(m0, m1):
                 fmem[EBUF, m] = _energy(m, b, fam, N, n, P, mode, imem, scale, ecst, etab, fetab, Q, S, PS, work)
-            sample = _checkpoint(tt, sample, m0, m1, N, n, K, R, T, track, learn, swap_every, sweep0, burn_in,
+            sample = _checkpoint(tt, sample, m0, m1, N, n, K, k0, R, T, track, learn, swap_every, sweep0, burn_in,
                                  every, spins, S, Sxi, imem, fmem, betas, lrng, lstat, snap, esnap, qsnap)
 
 
@@ -425,7 +425,7 @@ def _block_setup(b, B, U, imem, fmem, betas):
 
 
 @njit(**_INNER)
-def _checkpoint(tt, sample, m0, m1, N, n, K, R, T, track, learn, swap_every, sweep0, burn_in, every,
+def _checkpoint(tt, sample, m0, m1, N, n, K, k0, R, T, track, learn, swap_every, sweep0, burn_in, every,
                 spins, S, Sxi, imem, fmem, betas, lrng, lstat, snap, esnap, qsnap):
     """After sweep tt of this call: replica exchange (T > 1), then a measurement if one is due.
 
@@ -458,11 +458,30 @@ def _checkpoint(tt, sample, m0, m1, N, n, K, R, T, track, learn, swap_every, swe
     for slot in range(m0, m1):
         m = imem[AT, slot]
         esnap[slot, sample] = fmem[EBUF, m]
-        for k in range(K):
+        for k in range(k0):
             snap[slot, sample, k] = Sxi[m, k] if track else S[m, k]
+        col = k0
+        if k0 < K:
+            big = 0
+            for k in range(k0, K):
+                x = abs(Sxi[m, k] if track else S[m, k])
+                big = x if x > big else big
+            snap[slot, sample, col] = big
+            col += 1
         if learn:
-            for p in range(n):
-                snap[slot, sample, K + p] = S[m, p]
+            # class sums of the stored patterns: class c holds patterns c*Mc .. (c+1)*Mc - 1
+            Mc = n // K
+            big = 0
+            for c in range(K):
+                acc = 0
+                for p in range(c * Mc, (c + 1) * Mc):
+                    acc += S[m, p]
+                if c < k0:
+                    snap[slot, sample, col + c] = acc
+                elif abs(acc) > big:
+                    big = abs(acc)
+            if k0 < K:
+                snap[slot, sample, col + k0] = big
     U = R * T
     n_pairs = R * (R - 1) // 2
     for u in range(m0 // U, m1 // U):

@@ -62,8 +62,8 @@ EINC, BETA, EBUF, TAU = 0, 1, 2, 3                # fmem (float64)
 # "i8": int64 scalar; (dtype, ndim): C-contiguous array
 _I = "i8"
 SIGNATURES = {
-    # b B fam rule order N n K R T track learn swap_every n_sweeps sweep0 burn_in every P mode
-    "block": (_I,) * 19 + (
+    # b B fam rule order N n K k0 R T track learn swap_every n_sweeps sweep0 burn_in every P mode
+    "block": (_I,) * 20 + (
         ("int8", 3), ("int8", 3), ("float64", 1),                    # v xi scale
         ("int64", 2), ("int64", 1),                                  # dself ecst (pair)
         ("int64", 2), ("int64", 2), ("int64", 2),                    # tab etab cache (table)

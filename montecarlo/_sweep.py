@@ -108,7 +108,8 @@ class MonteCarloEngine(Engine):
         run = simulate(net, beta, settings["sweeps"], seed=dynamics, init=settings["init"],
                        rule=settings["rule"], order=settings["order"], burn_in=settings["burn_in"],
                        every=settings["every"], replicas=settings["replicas"], chains=settings["chains"],
-                       field=settings["field"])
+                       field=settings["field"],
+                       overlaps=net.K if "m_sorted" in observables else None)   # m_sorted: every archetype
         out, reliable = {}, True
         series = None
         for name in observables:

@@ -110,22 +110,46 @@ class ReplicaEngine(Engine):
         return c * (0.3 if params.get("beta") == math.inf else 1.0)
 
     def run(self, model, params, settings, observables, seed):
-        kw = _replica_params(params)
-        if settings["quantity"] == "critical_capacity":
-            res = critical_capacity(model, settings["level"], **settings["options"], **kw)
-            return {name: _field(res, "alpha" if name == "alpha_c" else name, name) for name in observables}
-        sol = solve(model, settings["level"], **settings["options"], **kw)
-        if settings["branch"] != "thermodynamic":
-            sol = _branch(sol, settings["branch"], observables)
-        out = {}
-        for name in observables:
-            if name in ("m", "m_all"):
-                m = np.atleast_1d(np.asarray(sol["m"], dtype=np.float64))
-                out[name] = float(m[0]) if name == "m" else m
-            else:
-                out[name] = _field(sol, name, name)
-        return out
+        return self.run_block(model, [params], settings, observables)[0]
 
+    def run_block(self, model, points, settings, observables, seeds=None):
+        """Several grid points at once: one vectorised :func:`replica.solve` per group of points.
+
+        Points that share the structural parameters (the set of parameters given, and ``K``,
+        ``P``, ``M`` where present: they fix the solver's variables) are solved in ONE call of
+        :func:`replica.solve` on arrays; ``quantity = "critical_capacity"`` is a fold search
+        per point (its parameters are scalars). The record of each point is exactly what
+        :meth:`run` returns for it (``run`` is this method on one point).
+
+        Parameters
+        ----------
+        model : str
+        points : list of dict
+            Model parameters of each point, as validated by :meth:`check_point`.
+        settings : dict
+            The ``[replica]`` settings shared by every point of the block.
+        observables : tuple of str
+        seeds : ignored (the theory is deterministic)
+
+        Returns
+        -------
+        list of dict
+            One ``{observable: value}`` per point, in the order of ``points``.
+        """
+        out = [None] * len(points)
+        if settings["quantity"] == "critical_capacity":
+            for i, params in enumerate(points):
+                res = critical_capacity(model, settings["level"], **settings["options"], **_replica_params(params))
+                out[i] = {name: _field(res, "alpha" if name == "alpha_c" else name, name) for name in observables}
+            return out
+        for rows, arrays in _groups(points):
+            sol = solve(model, settings["level"], **settings["options"], **arrays)
+            for j, i in enumerate(rows):
+                rec = _take(sol, j, len(rows))
+                if settings["branch"] != "thermodynamic":
+                    rec = _branch(rec, settings["branch"], observables)
+                out[i] = _observe(rec, observables)
+        return out
     def versions(self):
         return engine_versions("replica")
 
@@ -141,25 +165,80 @@ def _replica_params(params):
     return {k: v for k, v in params.items() if v is not None and not isinstance(v, str)}
 
 
+#: parameters that fix the solver's variables: points that differ in them are solved apart
+_STRUCTURAL = ("K", "P", "M")
+
+
+def _groups(points):
+    """``(rows, arrays)`` per group of points with the same parameter names and structural values.
+
+    ``rows`` are indices into ``points`` (in order); ``arrays`` maps each parameter to a 1-D
+    float array over the rows (what :func:`replica.solve` broadcasts).
+    """
+    groups = {}
+    for i, params in enumerate(points):
+        kw = _replica_params(params)
+        key = (tuple(sorted(kw)), tuple(float(kw[k]) for k in _STRUCTURAL if k in kw))
+        groups.setdefault(key, []).append((i, kw))
+    for members in groups.values():
+        rows = [i for i, _ in members]
+        names = members[0][1].keys()
+        yield rows, {k: np.array([float(kw[k]) for _, kw in members]) for k in names}
+
+
+def _take(sol, j, n):
+    """Point j of a solution over n points, as the record of a scalar solve."""
+    rec = {}
+    for key, v in sol.items():
+        if key == "branches":
+            rec[key] = {name: _take(b, j, n) for name, b in v.items()}
+        elif isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n:
+            v = v[j]
+            rec[key] = v.item() if isinstance(v, np.generic) else v
+        else:
+            rec[key] = v
+    return rec
+
+
+def _observe(rec, observables):
+    out = {}
+    for name in observables:
+        if name in ("m", "m_all"):
+            m = np.atleast_1d(np.asarray(rec.get("m", math.nan), dtype=np.float64))
+            out[name] = float(m[0]) if name == "m" else m
+        else:
+            out[name] = _field(rec, name, name)
+    return out
+
+
 def _field(record, key, name):
-    """A scalar field of a replica result (bool and str kept as they are)."""
+    """A scalar field of a replica result (bool and str kept as they are); NaN where no
+    solution exists at the point (then ``converged`` is false and ``message`` says why)."""
     try:
         v = record[key]
     except KeyError:
+        if key in ("converged", "stable", "rs_stable"):
+            return False
+        if key in ("message", "branch"):
+            return ""
+        if record.get("converged") is False or not record.get("branches", True):
+            return math.nan
         raise KeyError(f"the replica result has no field {key!r} (observable {name!r})") from None
-    if isinstance(v, (bool, np.bool_, str)):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, str):
         return v
     return float(np.ravel(v)[0])
 
 
 def _branch(sol, name, observables):
-    """One branch of a replica solution, as a record with the top-level fields."""
+    """One branch of a replica solution at one point, as a record with the top-level fields."""
     rec = sol["branches"].get(name)
     if rec is not None and bool(np.all(rec.get("found", True))):
         rec = dict(rec)
         rec["converged"] = bool(rec.get("converged", True))
         return rec
-    found = ", ".join(sol["branches"]) or "none"
+    found = ", ".join(sorted(k for k, b in sol["branches"].items() if bool(np.all(b.get("found", True))))) or "none"
     rec = {k: math.nan for k in observables}
     rec.update(converged=False, stable=False, rs_stable=False, branch=name, m=math.nan,
                message=f"branch {name!r} not found at this point (found: {found})")

@@ -434,29 +434,19 @@ def search(model, p, quad, opts=None):
                 keep[h] &= ~(close & g_better)
                 keep[g] &= ~(close & ~g_better)
 
-    # name: class label, "#2", "#3" for further distinct solutions of one class at a point
-    counts = {}
-    final = []
+    # analyse every kept solution once (per start), then name and scatter into branch records
+    analysed = []
     for g, (start, it, label) in enumerate(runs):
-        name = np.full(B, "", dtype=object)
-        for lab in np.unique(label[keep[g]]):
-            mask = keep[g] & (label == lab)
-            cnt = counts.setdefault(lab, np.zeros(B, dtype=np.int64))
-            cnt[mask] += 1
-            name[mask] = np.where(cnt[mask] == 1, lab, [f"{lab}#{k}" for k in cnt[mask]])
-        final.append(name)
+        k = keep[g]
+        analysed.append(analyse(model, it.x[k], p.take(k), quad) if k.any() else None)
 
+    final = _rank_names(runs, keep, analysed, B)
     branch_names = []
     for name in final:
         for nm in name[name != ""]:
             if nm not in branch_names:
                 branch_names.append(nm)
-
-    # analyse every kept solution once (per start), then scatter into branch records
-    analysed = []
-    for g, (start, it, label) in enumerate(runs):
-        k = keep[g]
-        analysed.append(analyse(model, it.x[k], p.take(k), quad) if k.any() else None)
+    branch_names.sort(key=_name_order)
 
     branches = {}
     for bn in branch_names:
@@ -490,6 +480,54 @@ def search(model, p, quad, opts=None):
 
     chosen = _choose(branches, runs, B, level=getattr(model, "level", "rs"))
     return branches, chosen, names
+
+
+def _tiers(found, free_energy, stability, admissible):
+    """Rank of a solution as a candidate for the thermodynamic state (0 best, 3: not a candidate):
+    0 locally stable and admissible, 1 admissible, 2 any with a finite free energy."""
+    fin = found & np.isfinite(free_energy)
+    return np.where(fin & (stability > 0) & admissible, 0, np.where(fin & admissible, 1, np.where(fin, 2, 3)))
+
+
+def _rank_names(runs, keep, analysed, B):
+    """Names of the kept solutions, per start: the class label for the best solution of its class
+    at a point, ``label#2``, ``label#3``, ... for the further distinct ones, ordered as the
+    thermodynamic state is chosen (tier of :func:`_tiers`, then free energy, then start order).
+
+    The names do not depend on which start found which solution, and the thermodynamic state
+    is always the best solution of its class: its plain class name.
+    """
+    G = len(runs)
+    final = np.full((G, B), "", dtype=object)
+    if G == 0:
+        return []
+    label = np.stack([r[2] for r in runs])
+    kept = np.stack(keep)
+    f = np.full((G, B), np.inf)
+    tier = np.full((G, B), 3)
+    for g in range(G):
+        a = analysed[g]
+        if a is None:
+            continue
+        k = np.flatnonzero(keep[g])
+        f[g, k] = np.where(np.isfinite(a["free_energy"]), a["free_energy"], np.inf)
+        tier[g, k] = _tiers(np.ones(k.size, dtype=bool), a["free_energy"], a["stability"], a["admissible"])
+    start = np.broadcast_to(np.arange(G)[:, None], (G, B))
+    for lab in np.unique(label[kept]):
+        mask = kept & (label == lab)
+        order = np.lexsort((start, f, tier, ~mask), axis=0)          # last key sorts first
+        rank = np.empty((G, B), dtype=np.int64)
+        np.put_along_axis(rank, order, start, axis=0)
+        for k in np.unique(rank[mask]):
+            sel = mask & (rank == k)
+            final[sel] = lab if k == 0 else f"{lab}#{k + 1}"
+    return list(final)
+
+
+def _name_order(name):
+    """Order of the branch records: first every class's best solution (in order found), then the #2's, ..."""
+    _, _, k = name.partition("#")
+    return int(k) if k else 1
 
 
 def _empty_branch(B, n):

@@ -266,3 +266,50 @@ def test_l2_size_is_read_from_sysfs_with_a_default(tmp_path):
     assert _engine._l2_bytes(root=str(tmp_path)) == 1024 ** 2
     assert _engine._l2_bytes(default=123, root=str(tmp_path / "absent")) == 123
     assert _engine.L2_BYTES >= 64 * 1024
+
+
+# ------------------------------------------------------------------ recorded overlaps (memory independent of K)
+@pytest.mark.filterwarnings("ignore::montecarlo.ShortRunWarning")
+def test_overlaps_default_is_min_k_64_plus_the_largest_other():
+    """By default m holds archetypes 0..63 and m_rest the largest |m| over the others, sample by
+    sample; overlaps=K records all, on the same trajectory."""
+    net = Network(patterns.binary(80, 60, np.random.default_rng(5)), 2)
+    full = simulate(net, 0.7, 12, seed=3, chains=2, replicas=2, burn_in=0, overlaps=80)
+    part = simulate(net, 0.7, 12, seed=3, chains=2, replicas=2, burn_in=0)
+    assert full.m.shape[-1] == 80 and full.m_rest is None
+    assert part.m.shape[-1] == 64 and part.m_rest.shape == part.energy.shape
+    assert np.array_equal(part.m, full.m[..., :64])
+    assert np.array_equal(part.m_rest, np.abs(full.m[..., 64:]).max(axis=-1))
+    assert np.array_equal(part.state.spins, full.state.spins)
+    few = simulate(net, 0.7, 12, seed=3, chains=2, replicas=2, burn_in=0, overlaps=1)
+    assert np.array_equal(few.m, full.m[..., :1])
+    assert np.array_equal(few.m_rest, np.abs(full.m[..., 1:]).max(axis=-1))
+    assert few.mean("m_rest") > 0 and np.isfinite(few.error("m_rest"))
+    small = simulate(Network(patterns.binary(3, 40, 0), 2), 1.0, 5, seed=1)
+    assert small.m.shape[-1] == 3 and small.m_rest is None
+
+
+@pytest.mark.parametrize("rule", ["supervised", "unsupervised"])
+def test_overlaps_of_learning_networks(rule):
+    """n (class overlaps) follows overlaps= like m: its first columns and n_rest, the largest
+    |n| over the other classes, equal those of the full record."""
+    rng = np.random.default_rng(7)
+    xi = patterns.binary(5, 40, rng)
+    net = Network.from_examples(patterns.examples(xi, 3, 0.7, rng), 3, rule, r=0.7, archetypes=xi)
+    full = simulate(net, 1.0, 10, seed=2, burn_in=0, overlaps=5, chains=2)
+    part = simulate(net, 1.0, 10, seed=2, burn_in=0, overlaps=2, chains=2)
+    assert full.n.shape[-1] == 5 and full.n_rest is None
+    assert np.array_equal(part.n, full.n[..., :2])
+    np.testing.assert_allclose(part.n_rest, np.abs(full.n[..., 2:]).max(axis=-1), rtol=1e-15, atol=0)
+    assert np.array_equal(part.m_rest, np.abs(full.m[..., 2:]).max(axis=-1))
+    # the class overlaps are hebbian's own
+    spins = full.state.spins[0, :, 0, 0]
+    np.testing.assert_allclose(full.n[:, -1], net.example_overlaps(spins), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 4, 2.5, "all"])
+def test_bad_overlaps_are_refused(net, no_work, bad):
+    with pytest.raises(ValueError, match="overlaps"):
+        simulate(net, 1.0, 10, seed=1, overlaps=bad)
+    with pytest.raises(ValueError, match="overlaps"):
+        parallel_tempering(net, [0.5, 1.0], 10, seed=1, overlaps=bad)

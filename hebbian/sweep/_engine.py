@@ -180,8 +180,12 @@ class Engine(abc.ABC):
             ``name -> value``; values are scalars or 1-d arrays (``dim`` set).
         """
 
-    def run_block(self, model, points, settings, observables):
-        """Compute several grid points of a deterministic engine at once.
+    def run_block(self, model, points, settings, observables, seeds=None):
+        """Compute several grid points that share ``settings`` (optional, for vectorised engines).
+
+        An engine that solves many points at once far faster than one by one (the replica
+        theory: one vectorised solve of a whole grid) overrides this; the result must be,
+        point by point, what :meth:`run` returns. The default calls :meth:`run` per point.
 
         Parameters
         ----------
@@ -189,16 +193,19 @@ class Engine(abc.ABC):
         points : list of dict
             Model parameters of each point, as validated by :meth:`check_point`.
         settings : dict
-            Engine settings shared by the points.
+            Engine settings, the same for every point of the block.
         observables : tuple of str
+        seeds : list of numpy.random.SeedSequence, optional
+            One per point (required by stochastic engines).
 
         Returns
         -------
         list of dict
-            What :meth:`run` returns for each point, in order. The default calls :meth:`run`
-            point by point; an engine that vectorises (replica theory) overrides it.
+            One record per point, in the order of ``points`` (as :meth:`run` returns).
         """
-        return [self.run(model, dict(p), dict(settings), observables, None) for p in points]
+        if seeds is None:
+            seeds = [None] * len(points)
+        return [self.run(model, dict(p), dict(settings), observables, s) for p, s in zip(points, seeds)]
 
     def versions(self):
         """Versions of the engine packages, for provenance (``{name: version}``)."""
