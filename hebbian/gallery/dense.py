@@ -55,17 +55,17 @@ def draw(results, stem, quick=False):
     ax, axc, axr = axes[0]
 
     a, m = converged_curve(results["fig3_dense_theory"], "alpha")
-    plotting.theory_line(ax, a, m, color=RS_COLOR, label="RS retrieval branch")
+    plotting.theory_line(ax, a, m, color=RS_COLOR, label="RS retrieval")
     if a.size:
         ax.axvline(a.max(), color="0.6", lw=0.6, ls=":", zorder=0)
-        ax.text(a.max(), 0.02, r"$\alpha_M$", fontsize=7, color="0.4", ha="right", transform=ax.get_xaxis_transform())
+        ax.text(a.max(), 0.03, r"$\alpha_M$ ", fontsize=7, color="0.4", ha="right", transform=ax.get_xaxis_transform())
     mean, err, S = mc_mean(mc, "m")
     Ns = mc["N"].values
     for i, N in enumerate(Ns):
         plotting.mc_points(ax, mc["alpha"].values, mean.sel(N=N).values, err.sel(N=N).values,
-                           label=f"MC, N = {int(N)}", **size_style(i, len(Ns)))
+                           label=f"N = {int(N)}", **size_style(i, len(Ns)))
     if "m_inf" in mc:
-        mc_extrapolated(ax, mc["alpha"].values, mc, "m")
+        mc_extrapolated(ax, mc["alpha"].values, mc, "m", label=r"$N \to \infty$")
     P = int(mc.coords["P"]) if "P" in mc.coords else 4
     T = float(mc.coords["T"]) if "T" in mc.coords else float("nan")
     ax.set_xlabel(r"load $\alpha = K/N^{P-1}$")
@@ -74,7 +74,7 @@ def draw(results, stem, quick=False):
     lo = float(np.nanmin(mean.values)) if np.isfinite(mean.values).any() else 0.9
     ax.set_ylim(min(lo, float(np.min(m)) if m.size else lo) - 0.03, 1.02 + 0.35 * (1.02 - lo))
     ax.set_xlim(0, max(float(mc["alpha"].max()), float(a.max()) if a.size else 0) * 1.08)
-    ax.legend(loc="upper right", fontsize=5.8, ncol=2, frameon=False)
+    ax.legend(loc="upper center", fontsize=5.8, ncol=3, frameon=False, columnspacing=0.8, handletextpad=0.3)
     panel_label(ax, "a")
 
     draw_capacity(axc, axr, capacities(results))

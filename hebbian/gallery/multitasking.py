@@ -63,17 +63,27 @@ def _amp_panel(ax, mc, theory, along, fixed, title):
     K = m.shape[-1]
     for k in range(K):
         plotting.theory_line(ax, x, m[:, k], color=_AMP_COLORS[k], label=f"RS $|m_{k + 1}|$")
-    mean, err, S = mc_mean(mc.sel(fixed), "m_sorted")
+    sub = mc.sel(fixed)
+    mean, err, S = mc_mean(sub, "m_sorted")
     Ns = mc["N"].values
     for i, N in enumerate(Ns):
         st = size_style(i, len(Ns))
         for k in range(K):
             plotting.mc_points(ax, mc[along].values, mean.sel(N=N).isel(pattern=k).values,
                                err.sel(N=N).isel(pattern=k).values, color=_AMP_COLORS[k], marker=st["marker"],
-                               markersize=st["markersize"], label=f"MC, N = {int(N)}" if k == 0 else None)
+                               markersize=st["markersize"], label=f"N = {int(N)}" if k == 0 else None)
+    if "m_sorted_inf" in sub:
+        for k in range(K):
+            y = np.asarray(sub["m_sorted_inf"].isel(pattern=k).values, float)
+            e = np.asarray(sub["m_sorted_inf_err"].isel(pattern=k).values, float)
+            ok = np.isfinite(y) & np.isfinite(e)
+            ax.errorbar(np.asarray(mc[along].values, float)[ok], y[ok], yerr=e[ok], fmt="*", color="0.15",
+                        mfc=_AMP_COLORS[k], ms=6.5, mew=0.5, elinewidth=0.8, capsize=1.2, zorder=5,
+                        label=r"$N \to \infty$" if k == 0 else None)
     ax.set_ylabel(r"sorted amplitudes $|m_k|$")
     ax.set_title(title, fontsize=8)
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.3)
+    ax.legend(loc="upper center", fontsize=5.3, ncol=4, frameon=False, columnspacing=0.7, handletextpad=0.3)
     return S
 
 
@@ -85,17 +95,16 @@ def draw(results, stem, quick=False):
     T0 = float(mc_d["T"].values) if "T" in mc_d.coords and mc_d["T"].ndim == 0 else float(mc_d.coords["T"])
     S = _amp_panel(axes[0, 0], mc_d, th_d.isel(T=0), "d", {}, rf"$K = 3$, $T = {T0:g}$")
     axes[0, 0].set_xlabel("dilution $d$")
-    axes[0, 0].legend(loc="upper right", fontsize=5.8, ncol=2)
     panel_label(axes[0, 0], "a")
     for j, d in enumerate(mc_T["d"].values):
         ax = axes[0, 1 + j]
         _amp_panel(ax, mc_T, th_T.sel(d=d), "T", {"d": d}, rf"$K = 3$, $d = {d:g}$")
         ax.axvline(1 - d, color="0.6", lw=0.6, ls=":")
-        ax.text(1 - d + 0.01, 0.55, r"$T_c = 1 - d$", fontsize=6.5, color="0.4",
+        ax.text(1 - d + 0.01, 0.45, r"$T_c = 1 - d$", fontsize=6.5, color="0.4",
                 transform=ax.get_xaxis_transform())
         ax.set_xlabel("temperature $T$")
         panel_label(ax, "bc"[j])
-    axes[0, 2].set_ylim(-0.01, 0.45)
+    axes[0, 2].set_ylim(-0.01, 0.58)
 
     # regime maps
     from matplotlib.colors import ListedColormap
