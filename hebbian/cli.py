@@ -281,10 +281,13 @@ def figures_main(argv=None, prog=None):
         return 0
     rep = done["report"]
     w2, w3 = rep["within_2sigma"], rep["within_3sigma"]
-    print(f"\n{len(done['figures'])} figure(s) in {args.out}/ ({done['elapsed']:.0f} s); agreement: "
-          f"{rep['n_points']} MC points, {rep['n_compared']} compared with theory, "
-          + (f"{100 * w2:.0f}% within 2 sigma, {100 * w3:.0f}% within 3 sigma, " if w2 is not None else "")
-          + f"{len(rep['outliers'])} beyond 3 sigma ({rep['n_unexplained']} unexplained) -> {done['agreement']}")
+    med = rep["median_abs_z"]
+    verdicts = ", ".join(f"{n} {v}" for v, n in rep["verdicts"].items())
+    print(f"\n{len(done['figures'])} figure(s) in {args.out}/ ({done['elapsed']:.0f} s); agreement of the N -> "
+          f"infinity extrapolations with theory: {rep['n_records']} records, {rep['n_compared']} compared, "
+          + (f"{100 * w2:.0f}% within 2 sigma, {100 * w3:.0f}% within 3 sigma, median |z| {med:.2f}; "
+             if w2 is not None else "")
+          + f"verdicts: {verdicts} -> {done['agreement']}")
     if done["failed"]:
         print(f"WARNING: {done['failed']} sweep task(s) failed: their points are missing", file=sys.stderr)
         return 3

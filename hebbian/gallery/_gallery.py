@@ -203,14 +203,27 @@ def make_figures(names=None, out="gallery", *, quick=False, from_results=None, c
     if rank != 0:
         return None
     elapsed = time.perf_counter() - t0
-    report = agreement.summarize(records, notes)
+    path = out / "agreement.json"
     meta = {"quick": bool(quick), "from_results": str(from_results) if from_results is not None else None,
             "figures": {n: [os.path.relpath(p, out) for p in ps] for n, ps in figures.items()},
             "elapsed_seconds": round(elapsed, 1), "seconds_per_figure": timings,
             "load_average_start": load0, "load_average_end": _loadavg(),
             "ranks": comm.size if comm is not None else 1, "failed_tasks": failed,
-            "mapping": agreement.MAPPING_TEXT, "error_bars": agreement.ERROR_TEXT}
-    path = out / "agreement.json"
+            "error_bars": agreement.ERROR_TEXT}
+    if path.exists():
+        # a redraw of some figures replaces only their records (and notes, files, timings)
+        old = agreement.read(path)
+        if bool(old["meta"].get("quick")) == bool(quick):
+            records = agreement.merge(old["records"], records, names)
+            for fig, entry in old["report"].get("by_figure", {}).items():
+                if fig not in names:
+                    notes.setdefault(fig, entry.get("notes", []))
+            for key in ("figures", "seconds_per_figure"):
+                meta[key] = {**{k: v for k, v in old["meta"].get(key, {}).items() if k not in names}, **meta[key]}
+        else:
+            print(f"gallery: {path} held {'quick' if old['meta'].get('quick') else 'full-size'} records: "
+                  "replaced", file=stream, flush=True)
+    report = agreement.summarize(records, notes)
     agreement.write(path, records, report, meta)
     return {"figures": figures, "agreement": path, "records": records, "report": report, "elapsed": elapsed,
             "failed": failed}

@@ -96,6 +96,10 @@ class Engine(abc.ABC):
         Keys of the engine's settings table. Any setting may also be a grid axis.
     observables : dict of str -> Observable
     default_observables : tuple of str
+    theory_observables : dict of str -> (str, tuple of str or None)
+        Observables that the replica theory predicts at N -> infinity: name -> (the replica
+        engine's observable, the model families where it exists or None for all). A
+        non-empty table allows a ``[theory]`` table in the engine's configs.
     """
 
     name: str = ""
@@ -103,6 +107,7 @@ class Engine(abc.ABC):
     settings: dict = {}
     observables: dict = {}
     default_observables: tuple = ()
+    theory_observables: dict = {}
 
     # ----------------------------------------------------------------- validation
     def check_param(self, model, key, value):

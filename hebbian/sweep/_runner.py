@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _theory
 from ._config import ConfigError, SweepConfig, load_config
 from ._journal import Journal, atomic_write_text
 from ._progress import Progress, format_duration
@@ -232,6 +233,8 @@ def assemble_partial(config, out=None):
         raise ConfigError(f"the config is not the one of the sweep at {str(work)!r} "
                           f"({_diff(saved.get('normalized', {}), config.normalized)})")
     records, _ = Journal.read(work / "journal.jsonl")
+    if config.theory is not None and _theory.theory_record(config, records) is None:
+        records.append(_theory.compute_theory(config))
     ds, _ = assemble(config, records)
     path = result_path.with_name(result_path.stem + ".partial" + result_path.suffix)
     save_result(ds, path)
@@ -657,8 +660,14 @@ class _Workspace:
     def finish(self, config, elapsed, n_computed, stream):
         from ._assemble import assemble
         from ..io import save_result
-        self.journal.close()
         records, _ = Journal.read(self.journal.path)
+        if config.theory is not None and _theory.theory_record(config, records) is None:
+            rec = _theory.compute_theory(config)
+            self.journal.append(rec)
+            records.append(rec)
+            print(f"sweep: replica theory ({config.theory.level}) at {len(rec['values'])} points in "
+                  f"{format_duration(rec['t'])}", file=stream, flush=True)
+        self.journal.close()
         ds, failed = assemble(config, records)
         save_result(ds, self.result_path)
         rate = f", {n_computed / elapsed:.3g} tasks/s" if elapsed > 0 and n_computed else ""
