@@ -114,9 +114,8 @@ def test_default_job_from_the_wheel(installed):
     code = ("import hebbian, json, numpy as np\n"
             f"mc = hebbian.load_result({str(res / 'montecarlo.h5')!r})\n"
             f"rs = hebbian.load_result({str(res / 'replica.h5')!r})\n"
-            "print(json.dumps([mc.m.values.tolist(), int((mc.task_error.values == '').sum()), "
+            "print(json.dumps([mc.m.sel(T=0.1).values.tolist(), bool((mc.task_error.values == '').all()), "
             "bool(rs.converged.values.any())]))\n")
-    m, n_ok, converged = json.loads(installed["cmd"]("python", "-c", code).stdout)
-    m = np.array(m)
-    assert n_ok == 48 and converged and np.isfinite(m).all()
-    assert (m[:, 0] > 0.9).all()                        # retrieval at T = 0.1 for both sizes
+    m, all_ok, converged = json.loads(installed["cmd"]("python", "-c", code).stdout)
+    assert all_ok and converged
+    assert (np.array(m) > 0.9).all()                    # retrieval at T = 0.1 for every size
