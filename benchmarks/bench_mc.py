@@ -22,7 +22,10 @@ For every case (one chain of random-sequential Glauber dynamics started in arche
   attempt by attempt in one C thread over one chain (the evidence on interleaving);
 * ``numpy``: ``benchmarks/numpy_baseline.py``, the same algorithm as a Python loop.
 
-Every case alternates simulate and the yardsticks, 3 repeats, minimum. Then (unless
+Every case alternates simulate and the yardsticks, 3 repeats, minimum. ``--against DIR``
+also times the whole call of another checkout (e.g. ``git worktree add /tmp/old c9eb9b6``)
+against this one, in alternating new processes, and checks that both end in the same spins.
+Then (unless
 ``--no-jit``) the JIT costs, each in a new process: the cold compile of each family's kernels
 (empty ``NUMBA_CACHE_DIR``) and the warm start (import + first ``simulate``, warm cache); and
 (unless ``--no-dense``) the peak RSS of the dense case of issue 14 (P = 4, N = 160, K = 31553,
@@ -202,25 +205,28 @@ def bench_case(case, so, yard, quick):
 
 
 _PROBE = r"""
-import json, sys, time
-t0 = time.perf_counter()
+import json, resource, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t0, c0 = time.perf_counter(), cpu()
 sys.path.insert(0, {root!r})
 import numpy as np
 from hebbian import Network, patterns
 from montecarlo import simulate, parallel_tempering
-out = {{"import_s": time.perf_counter() - t0}}
+out = {{"import_s": time.perf_counter() - t0, "import_cpu_s": cpu() - c0}}
 rng = np.random.default_rng(0)
 xi = patterns.binary(3, 40, rng)
 nets = {{"pair": Network(xi, 2), "table": Network(xi, 4), "general": Network(patterns.diluted(3, 40, 0.3, rng), 3)}}
 for fam in {families!r}:
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     simulate(nets[fam], 1.0, 3, seed=1)
-    out[fam + "_s"] = time.perf_counter() - t
+    out[fam + "_s"], out[fam + "_cpu_s"] = time.perf_counter() - t, cpu() - c
 if {tempering!r}:
     t = time.perf_counter()
     parallel_tempering(nets["pair"], [0.5, 1.0], 3, seed=1, replicas=2)
     out["tempering_s"] = time.perf_counter() - t
-out["total_s"] = time.perf_counter() - t0
+out["total_s"], out["total_cpu_s"] = time.perf_counter() - t0, cpu() - c0
 print(json.dumps(out))
 """
 
@@ -232,17 +238,18 @@ def _probe(env, families, tempering=False):
 
 
 def jit_costs():
-    """Per family: the first simulate in a new process with an empty cache (compile) and with a
-    warm one (load), and the whole warm start (import + first simulate, pairwise)."""
+    """Per family, each in new processes: the first simulate with an empty cache (compile) and
+    with a warm one (load), and the whole start (import + first simulate). Wall and CPU seconds
+    (the process's own CPU time: on a loaded machine the wall time also counts waiting)."""
     out = {}
     for fam in ("pair", "table", "general"):
         with tempfile.TemporaryDirectory() as cache:
             env = dict(os.environ, NUMBA_CACHE_DIR=cache, HEBBIAN_NUMBA_CACHE="1")
             cold = _probe(env, [fam])
             warm = _probe(env, [fam])
-        out[fam] = {"cold_first_simulate_s": cold[fam + "_s"], "warm_first_simulate_s": warm[fam + "_s"],
-                    "warm_start_total_s": warm["total_s"], "cold_start_total_s": cold["total_s"],
-                    "import_s": warm["import_s"]}
+        out[fam] = {"cold_compile_s": cold[fam + "_s"], "cold_compile_cpu_s": cold[fam + "_cpu_s"],
+                    "warm_start_s": warm["total_s"], "warm_start_cpu_s": warm["total_cpu_s"],
+                    "warm_first_simulate_s": warm[fam + "_s"], "import_s": warm["import_s"]}
     return out
 
 
@@ -268,6 +275,47 @@ def dense_memory(samples=800):
                                      text=True).stdout)
 
 
+_AGAINST = r"""
+import json, sys, time
+import numpy as np
+from hebbian import Network, patterns
+from montecarlo import simulate
+kind, P, N, K, beta, sweeps = {args!r}
+rng = np.random.default_rng(12345)
+xi = patterns.diluted(K, N, 0.5, rng) if kind == "diluted" else patterns.binary(K, N, rng)
+net = Network(xi, P)
+simulate(net, beta, 2, seed=1, init="pattern")
+t = time.thread_time()
+run = simulate(net, beta, sweeps, seed={seed}, init="pattern", burn_in=sweeps - 1)
+dt = time.thread_time() - t
+print(json.dumps({{"ns": dt / (sweeps * N) * 1e9, "spins": run.state.spins.ravel().tolist()}}))
+"""
+
+
+def against(other, cases, quick, repeats=3):
+    """Whole simulate calls of another checkout ``other`` (e.g. main before a change) and of
+    this one, in alternating new processes (PYTHONPATH), ``repeats`` each, minimum."""
+    out = []
+    for case in cases:
+        net_n = case["K"] * (1 if case["P"] == 2 else case["P"] - 1)
+        sweeps = max(4, int((0.3 if quick else 1.0) / (case["N"] * (10e-9 + 0.12e-9 * net_n))))
+        args = (case["kind"], case["P"], case["N"], case["K"], case["beta"], sweeps)
+        ns, spins = {"other": [], "this": []}, {}
+        for _ in range(repeats):
+            for name, path in (("other", other), ("this", ROOT)):
+                env = dict(os.environ, PYTHONPATH=str(path))
+                r = json.loads(subprocess.run([sys.executable, "-c", _AGAINST.format(args=args, seed=SEED)], env=env,
+                                              check=True, capture_output=True, text=True).stdout)
+                ns[name].append(r["ns"])
+                spins[name] = r["spins"]
+        row = {"case": case["name"], "sweeps": sweeps, "other_ns": min(ns["other"]), "this_ns": min(ns["this"]),
+               "this_over_other_speed": min(ns["other"]) / min(ns["this"]),
+               "same_final_spins": spins["other"] == spins["this"]}
+        out.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="shorter timed calls")
@@ -276,6 +324,9 @@ def main(argv=None):
     ap.add_argument("--yardstick", help="path of the shared yardstick binary (default: ../shared/yardstick)")
     ap.add_argument("--no-jit", action="store_true", help="skip the compile and start-up measurements")
     ap.add_argument("--no-dense", action="store_true", help="skip the dense memory measurement")
+    ap.add_argument("--against", metavar="DIR", help="also time whole simulate calls of the checkout DIR "
+                    "(e.g. main before a change) against this one, in alternating processes")
+    ap.add_argument("--repeats", type=int, default=3, help="repeats of --against (default 3)")
     args = ap.parse_args(argv)
     so, cflags = build_c()
     yard = find_yardstick(args.yardstick)
@@ -293,6 +344,8 @@ def main(argv=None):
         "c_compiler": cflags, "yardstick": str(yard) if yard else None,
         "cases": results,
     }
+    if args.against:
+        report["against"] = {"other": args.against, "cases": against(args.against, cases, args.quick, args.repeats)}
     if not args.no_jit:
         report["jit"] = jit_costs()
     if not args.no_dense:

@@ -31,7 +31,7 @@ PS (U, n, odd orders) int64, work (2, P + 1) float64 (power sums and elementary 
 polynomials of one evaluation)."""
 
 
-@njit(**INLINE)
+@njit(**OPTIONS)
 def prepare(net, st, m):
     """The overlaps and the odd power sums of member m from its spins."""
     v, S, PS, spins = net.v, st.S, st.PS, st.spins
@@ -138,7 +138,7 @@ def flip(net, st, m, i):
     return d
 
 
-@njit(**INLINE)
+@njit(**OPTIONS)
 def energy(net, st, m):
     """Energy of member m: ``-scale sum_p e_P(v_p o s)`` (or the all-tuple form)."""
     S, PS, Q, work, P = st.S, st.PS, net.Q, st.work, net.P

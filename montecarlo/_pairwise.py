@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit
 
 from ._common import ZERO_T, accept
-from ._jit import INLINE
+from ._jit import INLINE, OPTIONS
 
 __all__ = ["PairNet", "PairState", "delta_energy", "decide", "attempt", "flip", "energy", "prepare", "tables", "EXACT_ENERGY"]
 
@@ -77,13 +77,11 @@ def decide(temps, t, D, dE, k, rule, beta):
     thr = temps.thr
     j = D + temps.L
     inside = j >= 0 and j < thr.shape[1]
-    th = thr[t, min(max(j, 0), thr.shape[1] - 1)]
+    gap = k - thr[t, min(max(j, 0), thr.shape[1] - 1)]
     if rule == ZERO_T:
         ok = dE < 0.0
-    elif inside and k < th - WINDOW:
-        ok = True
-    elif inside and k >= th + WINDOW:
-        ok = False
+    elif inside and (gap >= WINDOW or gap < -WINDOW):      # nearly always: one well-predicted branch
+        ok = gap < 0
     else:
         ok = accept(rule, beta, dE, k)
     return ok
@@ -109,7 +107,7 @@ def flip(net, st, m, i):
     return d
 
 
-@njit(**INLINE)
+@njit(**OPTIONS)
 def prepare(net, st, m):
     """The overlaps of member m from its spins."""
     v, S, spins = net.v, st.S, st.spins
@@ -120,7 +118,7 @@ def prepare(net, st, m):
         S[m, p] = acc
 
 
-@njit(**INLINE)
+@njit(**OPTIONS)
 def energy(net, st, m):
     """Energy of member m."""
     acc = np.int64(0)

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from ._common import threshold
-from ._jit import INLINE
+from ._jit import INLINE, OPTIONS
 
 __all__ = ["TableNet", "TableState", "delta_energy", "attempt", "flip", "energy", "prepare"]
 
@@ -33,7 +33,7 @@ TableState.__doc__ = "Members' spins (U, N), overlaps S (U, n), cache (U, n + 1)
 _U = np.uint64
 
 
-@njit(**INLINE)
+@njit(**OPTIONS)
 def prepare(net, st, m):
     """The overlaps and the cache of member m from its spins."""
     v, S, spins = net.v, st.S, st.spins
@@ -94,7 +94,7 @@ def flip(net, st, m, i):
     return d
 
 
-@njit(**INLINE)
+@njit(**OPTIONS)
 def energy(net, st, m):
     """Energy of member m."""
     N = st.spins.shape[1]
