@@ -45,13 +45,13 @@ class Run:
         Sweeps done by this call, sweeps discarded, sweeps between samples.
     """
 
-    def __init__(self, out, state, *, betas, single, tempering, sweeps, burn_in, every, rule, order,
-                 field, family):
+    def __init__(self, out, state, *, betas, single, tempering, schedule, method):
+        """``schedule``: (sweeps, burn_in, every); ``method``: (rule, order, field, family)."""
         self._out = out
         self.state = state
         self.betas = np.asarray(betas, dtype=np.float64)
-        self.sweeps, self.burn_in, self.every = sweeps, burn_in, every
-        self.rule, self.order, self.field, self.family = rule, order, field, family
+        self.sweeps, self.burn_in, self.every = schedule
+        self.rule, self.order, self.field, self.family = method
         n_nets, C, R, T = out.energy.shape[:4]
         keep = (not single, C > 1, R > 1, tempering)
         self.dims = tuple(a for a, k in zip(_AXES, keep) if k)

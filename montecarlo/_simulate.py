@@ -16,9 +16,10 @@ from ._run import Run
 
 
 # ============================================================================ validation
-def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, field, seed, init, n_temps,
-              overlaps=None):
-    """Validate the common arguments (before any work); return the prepared pieces."""
+def _validate(net, *, sweeps, burn_in, every, replicas, chains, method, seed, init, n_temps, overlaps=None):
+    """Validate the common arguments (before any work; ``method`` = (rule, order, field));
+    return the prepared pieces."""
+    rule, order, field = method
     nets, single = _engine.as_networks(net)
     sweeps = _checks.integer("sweeps", sweeps, min=1)
     if burn_in is None:
@@ -143,15 +144,14 @@ def simulate(net, beta, sweeps, *, seed=None, init=None, rule="glauber", order="
     """
     beta = _checks.real("beta", beta, lo=0.0, allow_inf=True)
     nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr, overlaps = _validate(
-        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains, rule=rule,
-        order=order, field=field, seed=seed, init=init, n_temps=1, overlaps=overlaps)
+        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains,
+        method=(rule, order, field), seed=seed, init=init, n_temps=1, overlaps=overlaps)
     rule_code = 2 if math.isinf(beta) else _engine.RULES[rule]
     state = _start(model, layout, init, init_arr, seed)
     out = _engine.execute(model, state, betas=[beta], rule=rule_code, order=_engine.ORDERS[order],
                           sweeps=sweeps, burn_in=burn_in, every=every, overlaps=overlaps)
-    return Run(out, state, betas=[beta], single=single, tempering=False, sweeps=sweeps, burn_in=burn_in,
-               every=every, rule=rule if rule_code != 2 else "zero-temperature", order=order, field=field,
-               family=model.family)
+    return Run(out, state, betas=[beta], single=single, tempering=False, schedule=(sweeps, burn_in, every),
+               method=(rule if rule_code != 2 else "zero-temperature", order, field, model.family))
 
 
 # ============================================================================ parallel tempering
@@ -187,13 +187,13 @@ def parallel_tempering(net, betas, sweeps, *, seed=None, init=None, rule="glaube
         raise ValueError(f"betas must be strictly increasing, got {betas.tolist()}")
     swap_every = _checks.integer("swap_every", swap_every, min=1)
     nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr, overlaps = _validate(
-        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains, rule=rule,
-        order=order, field=field, seed=seed, init=init, n_temps=betas.size, overlaps=overlaps)
+        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains,
+        method=(rule, order, field), seed=seed, init=init, n_temps=betas.size, overlaps=overlaps)
     state = _start(model, layout, init, init_arr, seed)
     out = _engine.execute(model, state, betas=betas, rule=_engine.RULES[rule], order=_engine.ORDERS[order],
                           sweeps=sweeps, burn_in=burn_in, every=every, swap_every=swap_every, overlaps=overlaps)
-    return Run(out, state, betas=betas, single=single, tempering=True, sweeps=sweeps, burn_in=burn_in,
-               every=every, rule=rule, order=order, field=field, family=model.family)
+    return Run(out, state, betas=betas, single=single, tempering=True, schedule=(sweeps, burn_in, every),
+               method=(rule, order, field, model.family))
 
 
 # ============================================================================ annealing
@@ -253,7 +253,7 @@ def anneal(net, betas, sweeps_per_beta, *, seed=None, init=None, rule="glauber",
     sweeps_per_beta = _checks.integer("sweeps_per_beta", sweeps_per_beta, min=1)
     nets, single, _, _, _, _, chains, model, layout, init_arr, overlaps = _validate(
         net, sweeps=sweeps_per_beta, burn_in=sweeps_per_beta - 1, every=1, replicas=1, chains=chains,
-        rule=rule, order=order, field=field, seed=seed, init=init, n_temps=1, overlaps=overlaps)
+        method=(rule, order, field), seed=seed, init=init, n_temps=1, overlaps=overlaps)
     if not single:
         raise ValueError("anneal takes one network (net must be a hebbian.Network)")
     state = _start(model, layout, init, init_arr, seed)

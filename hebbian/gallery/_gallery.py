@@ -219,7 +219,9 @@ def make_figures(names=None, out="gallery", *, quick=False, from_results=None, c
                 if fig not in names:
                     notes.setdefault(fig, entry.get("notes", []))
             for key in ("figures", "seconds_per_figure"):
-                meta[key] = {**{k: v for k, v in old["meta"].get(key, {}).items() if k not in names}, **meta[key]}
+                both = {**{k: v for k, v in old["meta"].get(key, {}).items() if k not in names}, **meta[key]}
+                meta[key] = {k: both[k] for k in sorted(both, key=lambda k: list(gallery).index(k)
+                                                        if k in gallery else len(gallery))}
         else:
             print(f"gallery: {path} held {'quick' if old['meta'].get('quick') else 'full-size'} records: "
                   "replaced", file=stream, flush=True)
