@@ -52,6 +52,10 @@ def find_config(name_or_path):
         shipped = configs_dir() / (text if text.endswith(".toml") else text + ".toml")
         if shipped.is_file():
             return shipped
+    stem = path.name[:-5] if path.name.endswith(".toml") else path.name
+    if path.name != text and stem in config_names():
+        raise FileNotFoundError(f"no config file {text!r} here; the shipped config of that name runs by "
+                                f"name from any directory: {stem!r} ({str(configs_dir() / (stem + '.toml'))!r})")
     names = ", ".join(config_names()) or "none found"
     raise FileNotFoundError(f"no config file {text!r}, and no shipped config of that name in "
                             f"{str(configs_dir())!r} (shipped: {names})")

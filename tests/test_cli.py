@@ -66,8 +66,10 @@ def test_unknown_config_names_the_shipped_ones(tmp_path, monkeypatch, capsys):
     assert sweep_main(["smok", "--check"], prog="hebbian-sweep") == 2
     err = capsys.readouterr().err
     assert "hebbian-sweep: error: no config file 'smok'" in err and "smoke" in err
-    with pytest.raises(FileNotFoundError, match="no config file 'nowhere/nothing.toml'"):
+    with pytest.raises(FileNotFoundError, match="no config file 'nowhere/nothing.toml', and no shipped"):
         find_config("nowhere/nothing.toml")
+    with pytest.raises(FileNotFoundError, match="here; the shipped config of that name runs by name .*'smoke'"):
+        find_config("elsewhere/smoke.toml")             # e.g. configs/smoke.toml outside the checkout
 
 
 def test_configs_dir_of_a_checkout_and_the_environment_override(tmp_path, monkeypatch):

@@ -23,7 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # slow: building the wheel in an isolated build environment, a fresh virtualenv, a cold Numba
-# compile in the installed package and the default job take 1.5-2.5 min on the 2-core machine.
+# compile in the installed package and the default job take 75 s (load 3) to 2.5 min (load 5+)
+# on the shared 2-core machine.
 # .ci/run does the same (wheel, fresh virtualenv, commands, default job) on every CI run.
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
