@@ -256,3 +256,100 @@ def _sample_example_theory(chi, net, beta):
             break
         m = new
     return {"m": float(np.mean(t)), "energy": float(-0.5 * c0 * np.sum(m ** P))}
+
+
+# ---------------------------------------------------------------------- figure 5 on the agreement layer
+UNS = """
+engine = "montecarlo"
+model = "unsupervised"
+seed = 7
+samples = 3
+observables = ["m", "n", "energy", "reliable"]
+[params]
+P = 4
+K = 2
+r = 0.3
+[grid]
+N = [300, 500, 800]
+T = [0.25]
+M = [8, 200]
+[montecarlo]
+sweeps = 80
+burn_in = 30
+init = "pattern"
+[run]
+progress = "none"
+[theory]
+level = "rs"
+branch = "thermodynamic"
+observables = ["m", "n"]
+forms = {m = "1/sqrt(N)", n = "1/sqrt(N)"}
+"""
+
+
+@pytest.fixture(scope="module")
+def uns_sweep(tmp_path_factory):
+    """A small unsupervised sweep with a [theory] table: M = 8 (runs from the archetype fall into a
+    single example, the thermodynamic state) and M = 200 (the archetype state)."""
+    import io
+    import hebbian
+    from hebbian.sweep import load_config, run_sweep
+    out = tmp_path_factory.mktemp("uns") / "s"
+    run_sweep(load_config(text=UNS), out, stream=io.StringIO())
+    return hebbian.load_result(out)
+
+
+def test_sweep_theory_is_the_example_state_where_it_is_lower(uns_sweep):
+    ds = uns_sweep
+    assert float(ds.m_theory.sel(M=8, T=0.25)) == pytest.approx(0.3, abs=1e-3)         # single example
+    ret = solve("unsupervised", P=4, r=0.3, M=200, beta=4.0)
+    assert ret.branch == "retrieval"
+    assert float(ds.m_theory.sel(M=200, T=0.25)) == pytest.approx(float(ret.m), abs=1e-12)
+
+
+def test_figure_records_come_from_the_layer(uns_sweep):
+    """compare()'s records: agreement.from_sweep of m and n with the other locally stable RS states
+    as 'metastable' alternatives; verdicts from the stated criteria only."""
+    from hebbian.gallery import agreement as agr
+    from hebbian.gallery.learning import _alternatives, _states
+    ds = uns_sweep
+    states = _states("unsupervised", ds)
+    recs = []
+    for obs in ("m", "n"):
+        recs += agr.from_sweep(ds, panel="m_vs_M_unsupervised", observable=obs, alternatives=_alternatives(states, obs))
+    assert len(recs) == 4
+    for r in recs:
+        assert r["n_samples"] == 3
+        if math.isfinite(r["z"]):
+            assert r["sizes"] == [300, 500, 800]
+            assert r["z"] == pytest.approx((r["mc_inf"] - r["theory"]) / r["mc_inf_err"], rel=1e-9)
+            assert r["verdict"] == agr.verdict(r)[0]
+        st = states[(r["params"]["M"], r["params"]["T"])]
+        assert {a["branch"] for a in r["alternatives"]} == {n for n, b in st.items() if not n.startswith("_")
+                                                           and n != st["_chosen"] and b["found"] and b["stable"]}
+    m8 = next(r for r in recs if r["observable"] == "m" and r["params"]["M"] == 8)
+    assert m8["theory_branch"] == "thermodynamic" and m8["verdict"] == "agree", m8
+
+
+def test_a_shifted_theory_is_a_disagreement(uns_sweep):
+    """Moving every theory value (the sweep's and the alternatives') 10 error bars further away from
+    the Monte Carlo turns every compared verdict into 'disagree'."""
+    from hebbian.gallery import agreement as agr
+    from hebbian.gallery.learning import _alternatives, _states
+    ds = uns_sweep.copy()
+    states = _states("unsupervised", ds)
+    mc, err = ds["m_inf"], ds["m_inf_err"]
+
+    def away(v, mc, err):
+        return mc + np.where(v >= mc, 1.0, -1.0) * (np.abs(v - mc) + 10 * err)
+    ds["m_theory"] = away(ds["m_theory"], mc, err)
+    ds["m_z"] = (ds["m_inf"] - ds["m_theory"]) / ds["m_inf_err"]
+    alts = _alternatives(states, "m")
+
+    def shifted(params, k):
+        sel = {"M": params["M"], "T": params["T"]}
+        m, e = float(mc.sel(sel)), float(err.sel(sel))
+        return [dict(a, theory=float(away(a["theory"], m, e))) for a in alts(params, k)]
+    recs = agr.from_sweep(ds, panel="m_vs_M_unsupervised", observable="m", alternatives=shifted)
+    compared = [r for r in recs if math.isfinite(r["z"])]
+    assert compared and all(r["verdict"] == "disagree" for r in compared)
