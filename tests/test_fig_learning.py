@@ -353,3 +353,48 @@ def test_a_shifted_theory_is_a_disagreement(uns_sweep):
     recs = agr.from_sweep(ds, panel="m_vs_M_unsupervised", observable="m", alternatives=shifted)
     compared = [r for r in recs if math.isfinite(r["z"])]
     assert compared and all(r["verdict"] == "disagree" for r in compared)
+
+
+@pytest.mark.parametrize("M, T", [(3, 0.1), (8, 0.25), (20, 0.1)])
+def test_start_breaking_is_the_slope_of_the_enumerated_overlap_map(M, T):
+    """start_breaking: 1 - (slope of the overlap map in an example-breaking direction) at m_a = r,
+    against a finite difference of the map over all 2^M sign vectors (M = 20: binomial check of
+    the symmetric slope only is skipped; M <= 8 enumerated)."""
+    from hebbian.gallery.learning import start_breaking
+    P, r = 4, 0.3
+    val = start_breaking(P, r, M, T)
+    if M > 12:
+        assert val > 0
+        return
+    rho = (1 - r * r) / (M * r * r)
+    c0, bp = 1 / (r ** P * (1 + rho) ** (P - 1) * M), 2 / T
+    chi = np.array(list(itertools.product((1.0, -1.0), repeat=M)))
+    w = np.prod(np.where(chi > 0, (1 + r) / 2, (1 - r) / 2), axis=1)
+
+    def F(m):
+        return (w * np.tanh(bp * c0 * chi @ m ** (P - 1))) @ chi
+    v = np.zeros(M)
+    v[0], v[1] = 1.0, -1.0                                                 # a breaking direction
+    eps = 1e-6
+    slope = (F(r + eps * v) - F(r - eps * v)) @ v / (2 * eps * (v @ v))
+    assert val == pytest.approx(1 - slope, abs=1e-7)
+
+
+@pytest.mark.parametrize("M, expected", [(3, "paramagnet"), (5, "retrieval")])
+def test_archetype_flow_predicts_where_supervised_runs_end(M, expected):
+    """P = 4, r = 0.3, T = 0.1: the N -> infinity flow from the archetype ends in the paramagnet at
+    M = 3 (although the retrieval state exists) and in the retrieval state at M = 5; Glauber runs
+    of the Monte Carlo engine (N = 2000, two networks) end there too, and the flow's end is the
+    RS state."""
+    montecarlo = pytest.importorskip("montecarlo")
+    from hebbian.gallery.learning import archetype_flow
+    from hebbian.models import make_network
+    P, r, T = 4, 0.3, 0.1
+    flow = archetype_flow(P, r, M, T)
+    sol = solve("supervised", P=P, r=r, M=M, beta=1 / T)
+    assert "retrieval" in sol.branches and flow["state"] == expected
+    assert flow["m"] == pytest.approx(float(sol.branches[expected].m), abs=1e-6)
+    nets = [make_network("supervised", 2000, s, P=P, K=2, r=r, M=M) for s in (1, 2)]
+    run = montecarlo.simulate(nets, beta=1 / T, sweeps=200, burn_in=100, seed=5, init="pattern")
+    m = np.asarray(run.m)[..., 0].reshape(2, -1).mean(axis=1)
+    assert np.all(np.abs(m - flow["m"]) < 0.05), m

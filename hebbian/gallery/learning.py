@@ -30,7 +30,7 @@ from .. import plotting
 from . import agreement as agr
 from ._common import ERRORBAR_NOTE, finite, panel_label, params_of, quick_note, save
 
-__all__ = ["draw", "compare", "plateau", "crossover_M", "RULES"]
+__all__ = ["draw", "compare", "plateau", "crossover_M", "archetype_flow", "start_breaking", "RULES"]
 
 _T_COLORS = (plotting.PALETTE[5], plotting.PALETTE[6], plotting.PALETTE[3])
 _P_COLORS = {2: plotting.PALETTE[0], 4: plotting.PALETTE[5], 6: plotting.PALETTE[6]}
@@ -53,6 +53,64 @@ def _mean_abs_average(r, M):
 
 def _rho(r, M):
     return (1 - r * r) / (np.asarray(M, float) * r * r)
+
+
+def archetype_flow(P, r, M, T, *, dt=0.1, t_max=20000.0, tol=1e-12):
+    """Where Glauber dynamics started in the archetype goes at N -> infinity, low storage.
+
+    With K finite the sequential Glauber dynamics of the sublattice magnetisations is
+    deterministic at N -> infinity; started in the archetype it stays in the example-symmetric
+    manifold (every example has the same overlap), where the sites are labelled by their
+    example mean S and ``dm_S/dt = tanh(beta' n^(P-1) S/r) - m_S``, ``m_S(0) = 1``,
+    ``n = E[(S/r) m_S]/(1 + rho)`` (exact binomial average; supervised and unsupervised
+    alike). Its end is the retrieval state or the paramagnet (P > 2: locally stable at T > 0).
+    Whether the run then stays there is the stability of that state against single examples
+    (unsupervised), which the finite-N fluctuations probe.
+
+    Returns
+    -------
+    dict with ``state`` ("retrieval" or "paramagnet"), ``m``, ``n`` and ``t`` (time units of
+    N attempted flips) at the end.
+    """
+    from scipy.stats import binom
+    k = np.arange(M + 1)
+    sr = (2.0 * k - M) / (M * r)
+    w = binom.pmf(k, M, 0.5 * (1.0 + r))
+    rho = (1 - r * r) / (M * r * r)
+    bp = 0.5 * P / T
+    mS = np.ones(M + 1)
+    t = 0.0
+    while t < t_max:
+        n = float(np.sum(w * sr * mS)) / (1.0 + rho)
+        dm = np.tanh(bp * n ** (P - 1) * sr) - mS
+        mS = mS + dt * dm
+        t += dt
+        if np.max(np.abs(dm)) < tol:
+            break
+    n = float(np.sum(w * sr * mS)) / (1.0 + rho)
+    return {"state": "retrieval" if n > 1e-3 else "paramagnet", "m": float(np.sum(w * mS)), "n": n, "t": t}
+
+
+def start_breaking(P, r, M, T):
+    """Stability of the archetype start against single examples (unsupervised, low storage).
+
+    At the start every example has the overlap r; the overlap map ``m_a -> E[chi^a tanh(beta' c0
+    sum_b m_b^(P-1) chi^b)]`` (``c0 = 1/(Nrm M)``) has, in every example-breaking direction, the
+    slope ``beta' c0 (P-1) r^(P-2) E[(1 - chi^a chi^b) sech^2]``; returns 1 minus it (binomial
+    average over ``S``, ``E[chi^a chi^b | S] = ((M S)^2 - M)/(M (M-1))``). Negative: the
+    fluctuations between the examples grow from the very start, and the run falls into a
+    single example instead of following the example-symmetric flow.
+    """
+    from scipy.stats import binom
+    rho = (1 - r * r) / (M * r * r)
+    c0 = 1.0 / (r ** P * (1 + rho) ** (P - 1) * M)
+    bp = 0.5 * P / T
+    k = np.arange(M + 1)
+    L = 2.0 * k - M
+    w = binom.pmf(k, M, 0.5 * (1.0 + r))
+    s2 = 1.0 / np.cosh(bp * c0 * r ** (P - 1) * L) ** 2
+    pair = (L * L - M) / (M * (M - 1.0))
+    return float(1.0 - bp * c0 * (P - 1) * r ** (P - 2) * np.sum(w * (1.0 - pair) * s2))
 
 
 def crossover_M(th_ret, th_ex, T):
@@ -181,7 +239,8 @@ def _states(model, ds):
     sol = replica.solve(model, P=int(pr["P"]), r=float(pr["r"]), M=MM.ravel(), beta=1.0 / TT.ravel())
     out = {}
     for i, (M, T) in enumerate(zip(MM.ravel(), TT.ravel())):
-        out[(int(M), float(T))] = {name: {k: np.ravel(b[k])[i] for k in ("found", "stable", "m", "n", "free_energy")}
+        out[(int(M), float(T))] = {name: {k: np.ravel(b[k])[i] for k in ("found", "stable", "stability", "m", "n",
+                                                                         "free_energy")}
                                    for name, b in sol["branches"].items()}
         out[(int(M), float(T))]["_chosen"] = str(np.ravel(sol["branch"])[i])
     return out
@@ -236,27 +295,37 @@ def _notes(rule, ds, states):
         parts = []
         for M in np.asarray(ds["M"].values, int):
             st = states[(int(M), float(T))]
-            others = [f"{n} {float(b['m']):.3f}" for n, b in st.items() if not n.startswith("_")
+            others = [f"{n} {float(b['m']):.3f}, {float(b['free_energy']):.4f}" for n, b in st.items() if not n.startswith("_")
                       and n != st["_chosen"] and bool(b["found"])
                       and (bool(b["stable"]) or n == "retrieval")]
             ret = st.get("retrieval")
             flag = ""
-            if ret is not None and bool(ret["found"]) and not bool(ret["stable"]):
-                flag = " (archetype state unstable)"
-            parts.append(f"M = {M}: {st['_chosen']} {float(st[st['_chosen']]['m']):.3f}"
-                         + (f" [also {', '.join(others)}]" if others else "") + flag)
-        lines.append(f"{rule}, T = {T:g}, RS thermodynamic state m (other states): " + "; ".join(parts))
+            if rule == "unsupervised" and ret is not None and bool(ret["found"]):
+                flag = (f", archetype state {'stable' if bool(ret['stable']) else 'UNSTABLE'} towards single examples "
+                        f"(stability {float(ret['stability']):+.3f})")
+            chosen = st[st["_chosen"]]
+            flow = archetype_flow(int(pr["P"]), r, int(M), float(T))
+            parts.append(f"M = {M}: {st['_chosen']} m = {float(chosen['m']):.3f}, f = {float(chosen['free_energy']):.4f}"
+                         + (f" [also {', '.join(others)}]" if others else "") + flag
+                         + f"; symmetric flow from the archetype ends in the {flow['state']}"
+                         + (f", start stability towards single examples {start_breaking(int(pr['P']), r, int(M), float(T)):+.3f}"
+                            if rule == "unsupervised" and M >= 2 else ""))
+        lines.append(f"{rule}, T = {T:g}, RS thermodynamic state (other states: m, f): " + " | ".join(parts))
     if rule == "unsupervised":
         lines.append(
             "unsupervised: the couplings store every example as a pattern of weight 1/(Nrm M); a state condensed on "
             f"ONE example (overlap ~1 with it, r^2 with the others, m = r = {r:g} with the archetype) has energy "
             "-(1 + (M-1) r^(2P))/(2 Nrm M), below the archetype state's for M <~ r^-P. The example-symmetric RS "
-            "state is moreover locally unstable towards it at small M (breaking eigenvalue < 0, flagged above). Runs "
-            "from the archetype fall into the example that the O(N^-1/2) fluctuations favour -- the one with the "
-            "largest initial overlap, so the measured m is r + O(N^-1/2) (best of M examples; hence the 1/sqrt(N) "
-            "extrapolation) -- or, where the archetype state is metastable and locally stable, stay there "
-            "(verdict 'metastable' when that state agrees); at the smallest M the overlaps r of the start give "
-            "too weak a field and the run ends in the paramagnet (locally stable for P > 2)")
+            "state is moreover locally unstable towards it at small M (stability < 0 above). Runs from the archetype "
+            "(overlap r with every example) leave the example-symmetric manifold where it is unstable towards single "
+            "examples -- at the archetype state itself, or already at the start (start stability < 0 above, e.g. T = "
+            "0.25, M = 8, where the symmetric flow would end in the paramagnet) -- and fall "
+            "into the example that the O(N^-1/2) fluctuations favour, the one with the largest initial overlap: the "
+            "measured m is r + O(N^-1/2) (best of M examples; hence the 1/sqrt(N) extrapolation). Where the "
+            "archetype state is locally stable with a wide margin (M >= 40) the runs stay in it although the example "
+            "state is lower (verdict 'metastable' when that state agrees; its barrier grows with N); at M = 20 "
+            "(margin 0.14-0.24) the runs at N <= 2000 still leave it; at the smallest M the symmetric flow ends in the "
+            "paramagnet (locally stable for P > 2)")
     else:
         lines.append(
             "supervised: the couplings store the class mean only (no single-example states). At the smallest M "
