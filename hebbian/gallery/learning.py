@@ -295,8 +295,8 @@ def _notes(rule, ds, states):
         parts = []
         for M in np.asarray(ds["M"].values, int):
             st = states[(int(M), float(T))]
-            others = [f"{n} {float(b['m']):.3f}, {float(b['free_energy']):.4f}" for n, b in st.items() if not n.startswith("_")
-                      and n != st["_chosen"] and bool(b["found"])
+            others = [f"{n} {float(b['m']):.3f}, {float(b['free_energy']):.4f}" for n, b in st.items()
+                      if not n.startswith("_") and n != st["_chosen"] and bool(b["found"])
                       and (bool(b["stable"]) or n == "retrieval")]
             ret = st.get("retrieval")
             flag = ""
@@ -305,11 +305,12 @@ def _notes(rule, ds, states):
                         f"(stability {float(ret['stability']):+.3f})")
             chosen = st[st["_chosen"]]
             flow = archetype_flow(int(pr["P"]), r, int(M), float(T))
-            parts.append(f"M = {M}: {st['_chosen']} m = {float(chosen['m']):.3f}, f = {float(chosen['free_energy']):.4f}"
-                         + (f" [also {', '.join(others)}]" if others else "") + flag
-                         + f"; symmetric flow from the archetype ends in the {flow['state']}"
-                         + (f", start stability towards single examples {start_breaking(int(pr['P']), r, int(M), float(T)):+.3f}"
-                            if rule == "unsupervised" and M >= 2 else ""))
+            text = (f"M = {M}: {st['_chosen']} m = {float(chosen['m']):.3f}, f = {float(chosen['free_energy']):.4f}"
+                    + (f" [also {', '.join(others)}]" if others else "") + flag
+                    + f"; symmetric flow from the archetype ends in the {flow['state']}")
+            if rule == "unsupervised" and M >= 2:
+                text += f", start stability towards single examples {start_breaking(int(pr['P']), r, int(M), T):+.3f}"
+            parts.append(text)
         lines.append(f"{rule}, T = {T:g}, RS thermodynamic state (other states: m, f): " + " | ".join(parts))
     if rule == "unsupervised":
         lines.append(
