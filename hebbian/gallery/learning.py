@@ -36,6 +36,7 @@ _T_COLORS = (plotting.PALETTE[5], plotting.PALETTE[6], plotting.PALETTE[3])
 _P_COLORS = {2: plotting.PALETTE[0], 4: plotting.PALETTE[5], 6: plotting.PALETTE[6]}
 #: the Monte Carlo configs of panel (b) and their rule
 RULES = (("fig5_learning_mc_sup", "supervised"), ("fig5_learning_mc_uns", "unsupervised"))
+_YLIM = (-0.05, 1.05)
 
 
 def plateau(P):
@@ -187,6 +188,11 @@ def draw(results, stem, quick=False):
             f = finite(y, e)
             ax_M.errorbar(x[f], y[f], e[f], fmt="o" if filled else "s", color=c, mfc=c if filled else "white",
                           ms=3.8, elinewidth=0.9, capsize=1.5, zorder=4)
+            for lim, mark, edge in ((_YLIM[1], "^", _YLIM[1] - 0.015), (_YLIM[0], "v", _YLIM[0] + 0.015)):
+                off = f & ((y > lim) if mark == "^" else (y < lim))          # extrapolations off the scale
+                if off.any():
+                    ax_M.plot(x[off], np.full(off.sum(), edge), mark, color=c, mfc=c if filled else "white",
+                              ms=4.5, clip_on=False, zorder=5)
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], color=_T_COLORS[j % 3], lw=1.4, label=f"$T = {Tv:g}$")
                for j, Tv in enumerate(th_M["T"].values)]
@@ -201,7 +207,7 @@ def draw(results, stem, quick=False):
     ax_M.set_xlabel("examples per archetype $M$")
     ax_M.set_ylabel("Mattis overlap $m$ with the archetype")
     ax_M.set_title(f"$P = {P}$, $r = {r:g}$, $K = {int(params_of(sup)['K'])}$, from the archetype", fontsize=7.5)
-    ax_M.set_ylim(-0.05, 1.05)
+    ax_M.set_ylim(*_YLIM)
     ax_M.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=5.8, ncol=2,
                 frameon=False)
     panel_label(ax_M, "b")
@@ -224,9 +230,9 @@ def draw(results, stem, quick=False):
     panel_label(ax_c, "c")
     quick_note(ax_c, quick)
     fig.text(0.5, 0.005, ERRORBAR_NOTE + r"; MC points: $N \to \infty$ extrapolation over the sizes (weighted "
-             r"fit: $1/N$ supervised, $1/\sqrt{N}$ unsupervised) with its standard error", ha="center", va="bottom",
-             fontsize=6, color="0.3")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+             r"fit: $1/N$ supervised, $1/\sqrt{N}$ unsupervised)" + "\nwith its standard error; triangles at the "
+             "edge of (b): extrapolations off the scale", ha="center", va="bottom", fontsize=6, color="0.3")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return save(fig, stem)
 
 
