@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import plotting
-from . import agreement as agr
-from ._common import panel_label, quick_note, save
+from ._common import mc_mean, panel_label, quick_note, save
 
 __all__ = ["draw", "compare"]
 
@@ -80,7 +79,7 @@ def draw(results, stem, quick=False):
     for ax, name, ylab in ((ax_m, "m_right", "overlap with the right archetype"),
                            (ax_a, "accuracy", "accuracy (nearest archetype right)")):
         for rule, filled in (("supervised", True), ("unsupervised", False)):
-            mean, err, S = agr.disorder_mean(ds.sel(rule=rule), name)
+            mean, err, S = mc_mean(ds.sel(rule=rule), name)
             for P in Ps:
                 c = _P_COLORS.get(P, plotting.PALETTE[1])
                 ax.errorbar(ds["M"].values * (1 if filled else 1.05), mean.sel(P=P).values, err.sel(P=P).values,
@@ -89,7 +88,7 @@ def draw(results, stem, quick=False):
         ax.set_xscale("log")
         ax.set_xlabel("examples per class $M$")
         ax.set_ylabel(ylab)
-    m_in, _, _ = agr.disorder_mean(ds.sel(rule="supervised"), "m_input")
+    m_in, _, _ = mc_mean(ds.sel(rule="supervised"), "m_input")
     ax_m.axhline(float(m_in.mean()), color="0.5", lw=0.7, ls=":")
     ax_m.text(0.98, float(m_in.mean()) + 0.006, "noisy input", fontsize=6.5, color="0.4", ha="right", va="bottom",
               transform=ax_m.get_yaxis_transform())
@@ -98,7 +97,7 @@ def draw(results, stem, quick=False):
     refs = [Line2D([], [], color="0.5", lw=0.7, ls=":", label="chance (0.1)")]
     ax_a.axhline(0.1, color="0.5", lw=0.7, ls=":")
     if "accuracy_input" in ds:
-        a_in, _, _ = agr.disorder_mean(ds.sel(rule="supervised"), "accuracy_input")
+        a_in, _, _ = mc_mean(ds.sel(rule="supervised"), "accuracy_input")
         ax_a.axhline(float(a_in.mean()), color="0.5", lw=0.7, ls="--")
         refs.append(Line2D([], [], color="0.5", lw=0.7, ls="--", label="noisy input itself"))
     ax_a.set_ylim(0, 1)
@@ -120,7 +119,7 @@ def compare(results):
         notes.append(f"mean |overlap| between distinct digit archetypes: {float(ds['archetype_overlap'].mean()):.3f} "
                      "(correlated patterns: no replica theory of random patterns applies; no agreement records)")
     for name in ("m_right", "accuracy"):
-        mean, err, S = agr.disorder_mean(ds, name)
+        mean, err, S = mc_mean(ds, name)
         best = mean.where(mean == mean.max(), drop=True)
         notes.append(f"best mean {name} = {float(mean.max()):.3f} at " + ", ".join(
             f"{d} = {best[d].values[0]}" for d in ("rule", "P", "M")))
