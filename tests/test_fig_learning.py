@@ -398,3 +398,16 @@ def test_archetype_flow_predicts_where_supervised_runs_end(M, expected):
     run = montecarlo.simulate(nets, beta=1 / T, sweeps=200, burn_in=100, seed=5, init="pattern")
     m = np.asarray(run.m)[..., 0].reshape(2, -1).mean(axis=1)
     assert np.all(np.abs(m - flow["m"]) < 0.05), m
+
+
+def test_crossover_on_the_common_grid():
+    """crossover_M: the smallest M of BOTH theory grids where the archetype state is lower."""
+    import xarray as xr
+    from hebbian.gallery.learning import crossover_M
+
+    def grid(Ms, f):
+        return xr.Dataset({"free_energy": (("T", "M"), np.array([f], float))}, coords={"T": [0.1], "M": Ms})
+    ret = grid([10, 100, 150, 200], [-0.1, -0.3, -0.5, -0.6])
+    ex = grid([3, 10, 50, 100, 150, 200, 300], [-0.3, -0.5, -0.6, -0.4, -0.45, -0.5, -0.1])
+    assert crossover_M(ret, ex, 0.1) == 150.0
+    assert math.isnan(crossover_M(ret.assign(free_energy=ret.free_energy * 0), ex, 0.1))

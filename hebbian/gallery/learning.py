@@ -115,10 +115,11 @@ def start_breaking(P, r, M, T):
 
 
 def crossover_M(th_ret, th_ex, T):
-    """Smallest M of the theory grids where the archetype state has the lower free energy than the
+    """Smallest M of both theory grids where the archetype state has the lower free energy than the
     single-example state at temperature T (both exist), or NaN."""
-    a, b = th_ret.sel(T=T), th_ex.sel(T=T)
-    M = np.asarray(a["M"].values, float)
+    M = np.intersect1d(np.asarray(th_ret["M"].values), np.asarray(th_ex["M"].values))
+    a, b = th_ret.sel(T=T, M=M), th_ex.sel(T=T, M=M)
+    M = M.astype(float)
     fa, fb = np.asarray(a["free_energy"].values, float), np.asarray(b["free_energy"].values, float)
     ok = np.isfinite(fa) & np.isfinite(fb) & (fa < fb)
     return float(M[ok].min()) if ok.any() else math.nan
