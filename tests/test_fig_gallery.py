@@ -164,7 +164,7 @@ def test_tiny_gallery_every_figure_end_to_end(tmp_path):
     n = {f: sum(r["figure"] == f and r["panel"] != "alpha_c" for r in data["records"]) for f in by_fig}
     # one record per point of the grid without N (and observable; multitasking: per sorted amplitude)
     assert n == {"hopfield_retrieval": 3 * 2 + 3, "dense": 2 * 2, "multitasking": 2 * 3 + 2 * 2 * 3,
-                 "learning": 2 * 2 * 2}
+                 "learning": 2 * 2 * 2 * 2}                   # learning: m and n
     for name in FIGURE_MODULES:
         assert data["report"]["by_figure"][name]["notes"], name
 
