@@ -20,7 +20,7 @@ Gibbs weight is ``exp(-beta H)``. The constant is
   temperature in comparisons with the N -> infinity theory (see :meth:`effective_parameters`).
 
 ``w`` is 1 for archetypes. For learning from M examples of quality r (see
-:meth:`Network.from_examples` and ``shared/physics/dense_learning.md``), with
+:meth:`Network.from_examples` and ``docs/physics/learning.md``), with
 ``rho = (1 - r^2)/(M r^2)`` and ``Nrm = r^P (1 + rho)^(P-1)``:
 
 * supervised: ``v^mu = sum_a eta^{mu,a}`` (K patterns) and ``w = 1 / (Nrm M^P)``, i.e.

@@ -101,7 +101,7 @@ class _Model:
 class Hopfield1RSB(_Model):
     """Pairwise Hopfield network at load ``alpha`` and inverse temperature ``beta`` (1RSB, CAG).
 
-    ``rho > 0`` gives the supervised P = 2 learner of the notes (noisy condensed field
+    ``rho > 0`` gives the supervised P = 2 learner of docs/physics/learning.md (noisy condensed field
     ``n (1 + sqrt(rho) Z)``); ``rho = 0`` is the Hopfield network (``n = m``).
     """
 

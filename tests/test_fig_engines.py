@@ -141,7 +141,7 @@ def test_learning_plateau_is_the_large_rho_threshold():
     # the closed form of the ultra-detection plateau against the solver's threshold at large rho
     import replica
     from hebbian.gallery.learning import plateau
-    assert plateau(4) == pytest.approx(0.0063707, rel=1e-4)      # notes/learning_equations.md
+    assert plateau(4) == pytest.approx(0.0063707, rel=1e-4)      # docs/physics/learning.md
     assert plateau(6) == pytest.approx(7.1385e-5, rel=1e-4)
     for P in (4, 6):
         c = replica.critical_capacity("supervised", P=P, rho=1e4)

@@ -85,7 +85,7 @@ def test_all_tuples_differs_from_distinct_for_dense():
 
 
 def test_pairwise_hopfield_identity():
-    """P = 2, power normalisation: H = -(N/2) sum_mu m_mu^2 + K/2 (physics notes)."""
+    """P = 2, power normalisation: H = -(N/2) sum_mu m_mu^2 + K/2 (docs/physics/conventions.md)."""
     rng = np.random.default_rng(1)
     N, K = 500, 25
     xi = patterns.binary(K, N, rng)
@@ -100,7 +100,7 @@ def test_pairwise_hopfield_identity():
 
 @pytest.mark.parametrize("P", [2, 3, 4])
 def test_krawtchouk_closed_forms(P):
-    """For +-1 entries e_P depends only on S = sum x: e_2, e_3, e_4 of the physics notes."""
+    """For +-1 entries e_P depends only on S = sum x: e_2, e_3, e_4 of docs/physics/conventions.md."""
     rng = np.random.default_rng(2)
     n = 11
     net = Network(np.ones((1, n), dtype=np.int8), P)

@@ -108,16 +108,13 @@ def from_sweep(ds, *, panel, observable, label=None, alternatives=None):
     info = json.loads(ds.attrs.get("theory", "{}"))
     S = int(ds.sizes.get("sample", 1))
     Ns = np.asarray(ds["N"].values, dtype=np.int64)
-    fixed = {k: _plain(ds.coords[k].values) for k in ds.coords if ds.coords[k].ndim == 0
-             and k not in ("sample",) and np.asarray(ds.coords[k].values).dtype.kind in "iuf"}
+    fixed = {k: v for k, v in json.loads(ds.attrs.get("params", "{}")).items() if isinstance(v, (int, float))}
     records = []
     n_comp = z.sizes[comp_dim] if comp_dim else 1
     for idx in np.ndindex(*[z.sizes[d] for d in point_dims]):
         sel = {d: i for d, i in zip(point_dims, idx)}
         params = dict(fixed)
         params.update({d: _plain(ds[d].values[i]) for d, i in sel.items()})
-        if "T" in params:
-            params.pop("beta", None)
         for k in range(n_comp):
             csel = dict(sel, **({comp_dim: k} if comp_dim else {}))
             y = np.asarray(ds[observable].isel(csel).transpose("N").values, float)

@@ -104,25 +104,25 @@ def draw(results, stem, quick=False):
 
     # (a) m(T) at alpha = 0.05
     T, m = converged_curve(th_T, "T")
-    plotting.theory_line(ax_T, T, m, color=RS_COLOR, label="RS retrieval branch (= 1RSB here)")
+    plotting.theory_line(ax_T, T, m, color=RS_COLOR, label="RS retrieval (= 1RSB)")
     if T.size:
         ax_T.axvline(T.max(), color="0.6", lw=0.6, ls=":", zorder=0)
         ax_T.text(T.max() + 0.01, 0.5, r"$T_M$", fontsize=7, color="0.4")
         T_all = np.asarray(th_T["T"].values, float)
-        ax_T.plot(T_all, 0 * T_all, "--", color=RS_COLOR, lw=1.0, label=r"$m = 0$ (spin glass / paramagnet)")
+        ax_T.plot(T_all, 0 * T_all, "--", color=RS_COLOR, lw=1.0, label=r"$m = 0$ state")
     mean, err, S = mc_mean(mc_T, "m")
     Ns = mc_T["N"].values
     for i, N in enumerate(Ns):
         plotting.mc_points(ax_T, mc_T["T"].values, mean.sel(N=N).values, err.sel(N=N).values,
-                           label=f"MC, N = {int(N)}", **size_style(i, len(Ns)))
+                           label=f"N = {int(N)}", **size_style(i, len(Ns)))
     if "m_inf" in mc_T:
-        mc_extrapolated(ax_T, mc_T["T"].values, mc_T, "m")
+        mc_extrapolated(ax_T, mc_T["T"].values, mc_T, "m", label=r"$N \to \infty$")
     alpha0 = float(mc_T.coords["alpha"]) if "alpha" in mc_T.coords else params_of(mc_T).get("alpha")
     ax_T.set_xlabel("temperature $T$")
     ax_T.set_ylabel("Mattis overlap $m$")
     ax_T.set_title(rf"$\alpha = {alpha0:g}$, Glauber from a pattern ({S} networks)", fontsize=8)
-    ax_T.set_ylim(-0.05, 1.3)
-    ax_T.legend(loc="upper right", fontsize=5.6, ncol=2, frameon=False)
+    ax_T.set_ylim(-0.05, 1.42)
+    ax_T.legend(loc="upper right", fontsize=5.4, ncol=3, frameon=False, columnspacing=0.7, handletextpad=0.3)
     panel_label(ax_T, "a")
 
     # (b) m(alpha) at T = 0

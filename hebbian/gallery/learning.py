@@ -25,8 +25,7 @@ import numpy as np
 
 from .. import plotting
 from . import agreement as agr
-from ._common import finite, panel_label, params_of, quick_note, save
-from .theory import branch_state
+from ._common import mc_mean, finite, panel_label, params_of, quick_note, save
 
 __all__ = ["draw", "compare", "plateau"]
 
@@ -69,7 +68,7 @@ def draw(results, stem, quick=False):
     if exists.any() and (~exists).any():
         ax_map.contour(mpr["rho"].values, mpr["T"].values, exists.T.astype(float), levels=[0.5], colors="white",
                        linewidths=1.2)
-    mean, err, S = agr.disorder_mean(sup.isel(N=-1), "m")
+    mean, err, S = mc_mean(sup.isel(N=-1), "m")
     rr, TT = np.meshgrid(_rho(r, sup["M"].values), sup["T"].values)
     ax_map.scatter(rr.ravel(), TT.ravel(), c=np.asarray(mean.transpose("T", "M").values).ravel(), cmap="cividis",
                    vmin=0, vmax=1, edgecolors="#D55E00", linewidths=1.0, s=26, zorder=3)
@@ -91,7 +90,7 @@ def draw(results, stem, quick=False):
         ok = np.asarray(sel["converged"].values, bool) & np.isfinite(mm)
         plotting.theory_line(ax_M, Ms[ok], mm[ok], color=c, label=f"RS, $T = {Tv:g}$")
         for ds, filled, lab in ((sup, True, "sup."), (uns, False, "unsup.")):
-            mean, err, S = agr.disorder_mean(ds.isel(N=-1), "m")
+            mean, err, S = mc_mean(ds.isel(N=-1), "m")
             N = int(ds["N"].values[-1])
             ax_M.errorbar(ds["M"].values * (1.0 if filled else 1.06), mean.sel(T=Tv).values, err.sel(T=Tv).values,
                           fmt="o" if filled else "s", color=c, mfc=c if filled else "white", ms=3.8,
@@ -129,52 +128,10 @@ def draw(results, stem, quick=False):
 def compare(results):
     records = []
     for key, rule in (("fig5_learning_mc_sup", "supervised"), ("fig5_learning_mc_uns", "unsupervised")):
-        ds = results[key]
-        pr = params_of(ds)
-        P, K, r = int(pr["P"]), int(pr["K"]), float(pr["r"])
-        mean, err, S = agr.disorder_mean(ds, "m")
-        for N in ds["N"].values:
-            for Tv in ds["T"].values:
-                for M in ds["M"].values:
-                    st = branch_state(rule, P=P, r=r, M=int(M), beta=1.0 / float(Tv))
-                    mc, e = float(mean.sel(N=N, T=Tv, M=M)), float(err.sel(N=N, T=Tv, M=M))
-                    ms = np.asarray(ds["m_samples"].sel(N=N, T=Tv, M=M).values, float)
-                    rel = bool(np.all(ds["reliable"].sel(N=N, T=Tv, M=M).values))
-                    expl = []
-                    th = float(st["m"])
-                    # single-example attractors: m well below the archetype state but clearly non-zero
-                    near_r = int(np.sum((ms > 0.15) & (ms < th - 0.1))) if st["exists"] else \
-                        int(np.sum(np.abs(ms - r) < 0.1))
-                    if rule == "unsupervised" and near_r and M < r ** -P:
-                        expl.append(agr.explain(
-                            "example_states", f"{near_r} of {ms.size} networks sit in a single-example attractor "
-                            f"(m ~ r = {r:g}) or a mixture of a few examples: the unsupervised couplings store each "
-                            f"example as a pattern of weight 1/M, and for M <~ r^-P = {r ** -P:.0f} one example "
-                            "(overlap 1 with itself) gains more energy than the archetype state (overlap ~ r with "
-                            "each example); the RS theory drawn is solved in the example-symmetric ansatz and does "
-                            "not describe these states, nor the stability of the archetype state against them"))
-                    n_para = int(np.sum(np.abs(ms) < 0.1))
-                    if not st["exists"]:
-                        expl.append(agr.explain("metastability", f"no RS retrieval branch at this (M, T): theory is "
-                                                f"the {st['branch']} state"))
-                    elif n_para and not expl:
-                        expl.append(agr.explain(
-                            "metastability", f"{n_para} of {ms.size} networks are in the paramagnet (|m| < 0.1), "
-                            f"which is locally stable at every T > 0 for P > 2: the runs start in the archetype, whose "
-                            f"overlap with the stored example average is r = {r:g}, while the retrieval state has "
-                            f"{_mean_abs_average(r, int(M)):.3f} (M = {int(M)}); at small M the archetype lies "
-                            "outside the basin of the retrieval state the theory describes"))
-                    elif int(np.sum(ms < 0.5 * th)) and not expl:
-                        expl.append(agr.explain("metastability", f"{int(np.sum(ms < 0.5 * th))} of {ms.size} networks "
-                                                "left the retrieval state"))
-                    if not rel:
-                        expl.append(agr.explain("slow_dynamics", "the engine flagged the run"))
-                    records.append(agr.record(
-                        panel=f"m_vs_M_{rule}", observable="m", params={"P": P, "K": K, "r": r, "M": int(M),
-                                                                        "T": float(Tv)},
-                        N=N, mc=mc, mc_err=e, n_samples=S, theory=th, branch=str(st["branch"]), reliable=rel,
-                        explanation=expl, mapping="N -> infinity, exact binomial average over the M examples",
-                        rho=float(_rho(r, M))))
+        records += agr.from_sweep(results[key], panel=f"m_vs_M_{rule}", observable="m")
+    notes = ["theory for the MC points: RS retrieval branch of the same rule with the exact binomial average over "
+             "the M example signs (r and M given), low storage (K finite), N -> infinity extrapolation of the "
+             "Monte Carlo in 1/N"]
     thr = results["fig5_learning_threshold"]
     notes = ["theory for the MC points: RS retrieval branch of the same rule with the exact binomial average over "
              "the M example signs (r and M given), low storage (K = 3 finite); where it does not exist, the "

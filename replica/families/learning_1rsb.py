@@ -1,6 +1,6 @@
 """Dense Hebbian networks learning from examples (supervised / unsupervised) at 1RSB.
 
-Conventions of ``shared/physics/dense_learning.md`` and ``hebbian/network.py``: archetypes
+Conventions of ``docs/physics/learning.md`` and ``hebbian/network.py``: archetypes
 xi, examples of quality r, M per archetype, ``rho = (1 - r^2)/(M r^2)``; Hamiltonians over
 distinct index tuples normalised by ``r^P (1 + rho)^(P-1)``; ``K = alpha N^(P-1)``;
 ``beta' = beta P / 2``. With the large-M example noise ``n^(P-1) (1 + sqrt(rho) Z)`` of the
@@ -25,7 +25,7 @@ integration by parts over Z:
     n = [m + rho beta' n^(P-1) (1 - q1 + x (q1 - q0))] / (1 + rho),   m = E<tanh g>
 
 (tests: finite differences of f). ``alpha = 0`` (finite K) has no glass: RS is exact.
-P = 2 supervised is the AGS/CAG model with a noisy condensed pattern (notes), solved by the
+P = 2 supervised is the AGS/CAG model with a noisy condensed pattern (docs/physics/learning.md), solved by the
 1RSB Hopfield equations with the example noise in the outer field; P = 2 unsupervised is
 not provided. Variables ``(n, delta, C, mu)``; ``m`` is an observable.
 """
