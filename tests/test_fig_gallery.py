@@ -71,6 +71,7 @@ TINY = {
     "digits": {
         "fig6_digits": ["samples = 2", "grid.P = [2, 5]", "params.M = 5", "digits.tests = 3"],
         "fig6_digits_largeP": ["samples = 2", "grid.P = [9]", "params.M = 5", "digits.tests = 3"],
+        "fig6_digits_M": ["samples = 2", "grid.M = [3, 6]", "params.P = 9", "digits.tests = 3"],
         "fig6_digits_noise": ["samples = 2", "grid.noise = [0.1, 0.3]", "params.M = 5", "params.P = 9",
                               "digits.tests = 3"],
     },
