@@ -69,7 +69,11 @@ TINY = {
         "fig5_learning_threshold": ["grid.P = [2, 4]", "grid.rho = [0.01, 1.0, 100.0]"],
     },
     "digits": {
-        "fig6_digits": ["samples = 2", "grid.P = [2, 4]", "grid.M = [1, 5]", "digits.tests = 3"],
+        "fig6_digits": ["samples = 2", "grid.P = [2, 5]", "params.M = 5", "digits.tests = 3"],
+        "fig6_digits_largeP": ["samples = 2", "grid.P = [9]", "params.M = 5", "digits.tests = 3"],
+        "fig6_digits_M": ["samples = 2", "grid.M = [3, 6]", "params.P = 9", "digits.tests = 3"],
+        "fig6_digits_noise": ["samples = 2", "grid.noise = [0.1, 0.3]", "params.M = 5", "params.P = 9",
+                              "digits.tests = 3"],
     },
 }
 
