@@ -5,7 +5,8 @@
   CC BY 4.0; the same array as scikit-learn's ``load_digits``), grey levels 0..16.
 * :func:`read_idx` and :func:`load_mnist` read MNIST / Fashion-MNIST IDX files (optionally
   gzipped) from a directory you give: nothing is downloaded.
-* :func:`binarize` turns images into +-1 spins; :func:`archetypes_and_examples` groups a
+* :func:`binarize` turns images into +-1 spins (``digits(threshold="mean")`` centres each
+  pixel at its mean grey level first); :func:`archetypes_and_examples` groups a
   labelled set into classes: the archetype of a class is the sign of the sum of its examples.
 """
 
@@ -32,7 +33,12 @@ def digits(binarized=True, threshold=8):
     ----------
     binarized : bool
         Return +-1 spins (grey level >= ``threshold`` -> +1) instead of grey levels.
-    threshold : int in [1, 16]
+    threshold : int in [1, 16] or "mean"
+        ``"mean"`` centres the data per pixel before taking signs: spin +1 where the grey
+        level is ABOVE that pixel's mean grey level over the 1797 images, -1 elsewhere (so
+        the three pixels that are blank in every image are -1). It removes most of the
+        background shared by all classes: the mean overlap between distinct class archetypes
+        (:func:`archetypes_and_examples`) drops from 0.552 (``threshold = 8``) to 0.319.
 
     Returns
     -------
@@ -41,13 +47,20 @@ def digits(binarized=True, threshold=8):
     labels : ndarray of int64, shape (1797,)
         Digit 0..9 of each image.
     """
-    threshold = _checks.integer("threshold", threshold, min=1, max=16)
+    if not (isinstance(threshold, str) and threshold == "mean"):
+        try:
+            threshold = _checks.integer("threshold", threshold, min=1, max=16)
+        except ValueError:
+            raise ValueError(f"threshold must be an integer in [1, 16] or 'mean', got {threshold!r}") from None
     with resources.files("hebbian").joinpath("data/digits8x8.npz").open("rb") as fh:
         data = np.load(fh)
         images = data["images"].reshape(len(data["images"]), -1).copy()
         labels = data["labels"].astype(np.int64)
     if binarized:
-        images = binarize(images, threshold)
+        if threshold == "mean":
+            images = np.where(images > images.mean(axis=0), 1, -1).astype(np.int8)
+        else:
+            images = binarize(images, threshold)
     return images, labels
 
 

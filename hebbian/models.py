@@ -128,7 +128,7 @@ def make_network(family, N, rng, *, normalization="power", tuples="distinct", **
     if family == "multitasking":
         xi = patterns.diluted(p["K"], N, p["d"], gen)
         if p["r"] is None:
-            return Network(xi, 2, normalization=normalization, tuples=tuples)
+            return Network(xi, 2, normalization=normalization, tuples=tuples, diluted=True)
         rule = p["rule"]
     else:
         K = p["K"] if p["K"] is not None else max(1, int(round(p["alpha"] * float(N) ** (P - 1))))
@@ -139,7 +139,7 @@ def make_network(family, N, rng, *, normalization="power", tuples="distinct", **
                          f"got r={p['r']}, M={p['M']}, rho={p['rho']}")
     eta = patterns.examples(xi, p["M"], p["r"], gen)
     return Network.from_examples(eta, P if family != "multitasking" else 2, rule, r=p["r"], archetypes=xi,
-                                 normalization=normalization, tuples=tuples)
+                                 normalization=normalization, tuples=tuples, diluted=family == "multitasking")
 
 
 def from_barra_convention(P, *, beta=None, alpha=None, alpha_definition="K/N^(P-1)"):

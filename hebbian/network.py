@@ -20,7 +20,7 @@ Gibbs weight is ``exp(-beta H)``. The constant is
   temperature in comparisons with the N -> infinity theory (see :meth:`effective_parameters`).
 
 ``w`` is 1 for archetypes. For learning from M examples of quality r (see
-:meth:`Network.from_examples` and ``shared/physics/dense_learning.md``), with
+:meth:`Network.from_examples` and ``docs/physics/learning.md``), with
 ``rho = (1 - r^2)/(M r^2)`` and ``Nrm = r^P (1 + rho)^(P-1)``:
 
 * supervised: ``v^mu = sum_a eta^{mu,a}`` (K patterns) and ``w = 1 / (Nrm M^P)``, i.e.
@@ -77,6 +77,11 @@ class Network:
         The constant ``c_{N,P}`` (module docstring). Default ``"power"``.
     tuples : {"distinct", "all"}
         Distinct index tuples (default, no self-interaction) or all tuples (explicit option).
+    diluted : bool
+        Declare ``xi`` diluted (-1/0/+1, zeros are blanks). Only needed for diluted patterns
+        that happen to hold no -1 entry: without it such an array (only 0 and 1 entries) is
+        refused as 0/1 data, which would otherwise pass silently as diluted patterns. Boolean
+        arrays are always refused: map 0/1 data to +-1 with ``2 * x - 1``.
 
     Attributes
     ----------
@@ -96,8 +101,8 @@ class Network:
         Load ``K / N^(P-1)``.
     """
 
-    def __init__(self, xi, P=2, *, normalization="power", tuples="distinct"):
-        xi = _checks.int_array("xi", xi, ndim=2, allowed={-1, 0, 1})
+    def __init__(self, xi, P=2, *, normalization="power", tuples="distinct", diluted=False):
+        xi = _spin_patterns("xi", xi, 2, diluted)
         K, N = xi.shape
         _checks.integer("N", N, min=2)
         P = _checks.integer("P", P, min=2, max=N)
@@ -107,7 +112,7 @@ class Network:
 
     @classmethod
     def from_examples(cls, examples, P=2, rule="supervised", *, r=None, archetypes=None,
-                      normalization="power", tuples="distinct"):
+                      normalization="power", tuples="distinct", diluted=False):
         """Network that learns archetypes from examples, supervised or unsupervised.
 
         Parameters
@@ -126,10 +131,10 @@ class Network:
         archetypes : array_like of int, shape (K, N), optional
             True archetypes, the references of the Mattis overlaps. Default: the sign of each
             class sum (0 on ties).
-        normalization, tuples
-            As for :class:`Network`.
+        normalization, tuples, diluted
+            As for :class:`Network` (``diluted`` applies to the examples and the archetypes).
         """
-        eta = _checks.int_array("examples", examples, ndim=3, allowed={-1, 0, 1})
+        eta = _spin_patterns("examples", examples, 3, diluted)
         K, M, N = eta.shape
         _checks.integer("N", N, min=2)
         P = _checks.integer("P", P, min=2, max=N)
@@ -141,7 +146,8 @@ class Network:
         if archetypes is None:
             xi = np.sign(sums).astype(np.int8)
         else:
-            xi = _checks.int_array("archetypes", archetypes, shape=(K, N), allowed={-1, 0, 1}).astype(np.int8)
+            _checks.int_array("archetypes", archetypes, shape=(K, N))
+            xi = _spin_patterns("archetypes", archetypes, 2, diluted).astype(np.int8)
         rho = (1.0 - r * r) / (M * r * r)
         nrm = r ** P * (1.0 + rho) ** (P - 1)
         if rule == "supervised":
@@ -320,6 +326,25 @@ class Network:
             return 2 * int(np.sum(x_i * e))
         S = (s2.astype(object) @ self.stored_site_major.astype(object))[0]
         return -Fraction(int(np.sum((S - 2 * x_i) ** P - S ** P)), math.factorial(P))
+
+
+def _spin_patterns(name, arr, ndim, diluted):
+    """Integer patterns with entries -1/0/+1, refusing what is surely 0/1 data.
+
+    Boolean arrays, and arrays of only 0 and 1 with at least one 0, would pass the entry check
+    as diluted patterns (zeros = blanks) and silently give wrong physics (retrieval m ~ 0.5).
+    Diluted patterns hold -1 entries as often as +1 entries; ``diluted=True`` accepts the rare
+    diluted array without one.
+    """
+    if np.asarray(arr).dtype == np.bool_:
+        raise ValueError(f"{name} must hold +-1 (or -1/0/+1 diluted) entries, got a boolean array: map 0/1 "
+                         f"data to +-1 with 2 * {name}.astype(int) - 1")
+    a = _checks.int_array(name, arr, ndim=ndim, allowed={-1, 0, 1})
+    if not diluted and not (a == -1).any() and (a == 0).any():
+        raise ValueError(f"{name} holds only 0 and 1 entries (no -1): this is 0/1 data, not +-1 patterns; map "
+                         f"it with 2 * {name} - 1, or pass diluted=True if these are diluted -1/0/+1 "
+                         f"patterns that happen to hold no -1 entry")
+    return a
 
 
 def _smallest_int(bound):

@@ -13,8 +13,15 @@
 * :func:`estimate` -- mean, error bar, autocorrelation time of any correlated series.
 * :class:`Run` -- the result: time series, estimates, final state to continue from.
 
-The kernel lives in :mod:`montecarlo._kernels` (Numba), its cached machine code in
-:mod:`montecarlo._native`; JIT flags in :mod:`montecarlo._jit`.
+Structure: one module per energy family -- :mod:`montecarlo._pairwise` (P = 2, acceptance by
+an integer table), :mod:`montecarlo._table` (+-1 dense patterns, exact integer tables) and
+:mod:`montecarlo._general` (diluted and learning networks, Newton's identities or Plefka) --
+each exposing ``delta_energy``, ``attempt``, ``flip`` and ``energy``; the sweep loop
+(:mod:`montecarlo._loop`) is written once and built once per family, replica exchange and
+measurement are small kernels of their own (:mod:`montecarlo._measure`), the random stream
+and acceptance rules are shared (:mod:`montecarlo._common`); :mod:`montecarlo._engine` is the
+Python side (arrays, seeds, threads). Plain ``numba.njit`` kernels, flags and cache in
+:mod:`montecarlo._jit`.
 """
 
 from ._run import Run

@@ -1,8 +1,13 @@
-"""Python side of the samplers: networks -> kernel arrays, seeding, state, dispatch.
+"""Python side of the samplers: networks -> family arrays, seeding, state, dispatch.
 
-Nothing here loops over sites or attempts: it prepares the kernel arrays of the networks,
-seeds the streams, allocates every array the kernels write (they allocate nothing) and calls
-the kernel of the network's family once per block of chains (:func:`execute`).
+Nothing here loops over sites or attempts: :func:`prepare` turns networks into the arrays of
+their energy family (:mod:`montecarlo._pairwise`, :mod:`montecarlo._table`,
+:mod:`montecarlo._general`), :func:`fresh_state` seeds the streams, and :func:`execute`
+allocates every array the kernels write and runs the family's sweep loop
+(:data:`montecarlo._loop.RUN`) once per unit (one chain of one network: its replicas and
+temperatures), the units on up to :func:`montecarlo._jit.num_threads` Python threads (the
+kernels release the GIL). Every member owns its stream: the results do not depend on the
+threads or on the order of the units.
 """
 
 from __future__ import annotations
@@ -17,33 +22,22 @@ import numpy as np
 
 from hebbian import Network, _checks
 
-from . import _jit, _native
+from . import _general, _jit, _loop, _pairwise, _table
+from ._measure import Config, Members, Out, Temperatures
 
 RULES = {"glauber": 0, "metropolis": 1}
 ORDERS = {"random": 0, "sequential": 1}
 FIELDS = ("exact", "plefka")
-FAMILY_NAMES = ("pair", "table", "general")
+FAMILIES = {"pair": _pairwise, "table": _table, "general": _general}
 
-def _l2_bytes(default=256 * 1024, root="/sys/devices/system/cpu/cpu0/cache"):
-    """Size of this machine's per-core L2 cache (Linux sysfs), else ``default``."""
-    import glob
-    for d in sorted(glob.glob(f"{root}/index*")):
-        try:
-            with open(f"{d}/level") as f:
-                level = f.read().strip()
-            with open(f"{d}/type") as f:
-                kind = f.read().strip()
-            with open(f"{d}/size") as f:
-                size = f.read().strip().upper()
-        except OSError:
-            continue
-        if level == "2" and kind in ("Unified", "Data") and size[:-1].isdigit() and size[-1] in "KM":
-            return int(size[:-1]) * (1024 if size[-1] == "K" else 1024 ** 2)
-    return default
+# overlaps recorded per sample by default (then the largest |m| over the others)
+OVERLAPS_DEFAULT = 64
 
 
-# per-core cache size below which chains are not interleaved (see prepare_call)
-L2_BYTES = _l2_bytes()
+def default_overlaps(K):
+    """Overlaps recorded per sample when ``overlaps`` is not given: ``min(K, 64)``."""
+    return min(K, OVERLAPS_DEFAULT)
+
 
 # stream keys: SeedSequence(seed, spawn_key=base + key)
 _KEY_CHAIN, _KEY_INIT, _KEY_SWAP = 0, 1, 2
@@ -52,34 +46,32 @@ _KEY_CHAIN, _KEY_INIT, _KEY_SWAP = 0, 1, 2
 # ============================================================================ the model
 @dataclass
 class Model:
-    """Kernel arrays of one or more networks of identical shape (private)."""
+    """Family arrays of one or more networks of identical shape (private).
+
+    ``family`` is "pair", "table" or "general"; ``fam_nets[a]`` the family's network tuple of
+    network a (``PairNet``, ``TableNet``, ``GeneralNet``); ``s_dtype`` the dtype of the
+    overlaps (int16 when every ``sum_i |v_ip| <= 32767``, else int32); ``d_bound`` a bound on
+    the pairwise ``|D|`` (acceptance tables); ``exact_energy``: the family's energy is bit for
+    bit ``hebbian.Network.energy`` (pairwise; +-1 tables in int64 with distinct tuples), so a
+    fresh chain's incremental energy starts from it (computed in the kernel).
+    """
 
     nets: list
-    fam: int
-    mode: int
+    family: str
+    fam_nets: list
     P: int
     N: int
     n: int
     K: int
     v: np.ndarray
-    dself: np.ndarray
-    tab: np.ndarray
-    tscale: np.ndarray
-    etab: np.ndarray
-    escale: np.ndarray
-    ecst: np.ndarray
-    Q: np.ndarray
-    scale: np.ndarray
     xi: np.ndarray
+    tab: np.ndarray
     track: bool
-    cls: np.ndarray
-    nfac: np.ndarray
     learn: bool
-
-    @property
-    def family(self):
-        return FAMILY_NAMES[self.fam]
-
+    nfac: np.ndarray
+    s_dtype: type
+    d_bound: int
+    exact_energy: bool
 
 def as_networks(net):
     """Return (list of networks, single) after checking they can share one kernel call."""
@@ -99,8 +91,19 @@ def as_networks(net):
     return nets, single
 
 
+
+def pair_field_bound(v, av=None):
+    """A bound on every partial sum of the pair field ``sum_p v_ip S_p`` (any site i, any spins),
+    ``v`` (nets, N, n): ``max_i sum_p |v_ip| * max_p sum_i |v_ip|``, since ``|S_p| <= sum_i |v_ip|``
+    (``av``: ``|v|`` if already at hand)."""
+    av = np.abs(v.astype(np.int64)) if av is None else av
+    rows = av.sum(axis=2, dtype=np.int64).max(axis=1)
+    cols = av.sum(axis=1, dtype=np.int64).max(axis=1)
+    return int((rows * cols).max())
+
+
 def prepare(nets, field_="exact"):
-    """Kernel arrays for networks of identical shape (see :mod:`montecarlo._kernels`)."""
+    """Family arrays for networks of identical shape (see the family modules)."""
     _checks.choice("field", field_, FIELDS)
     ref = nets[0]
     P, N, K, n = ref.P, ref.N, ref.K, ref.n_stored
@@ -109,53 +112,59 @@ def prepare(nets, field_="exact"):
         raise ValueError("field='plefka' approximates the distinct-tuple field; with tuples='all' the "
                          "exact field already depends on the overlaps only: use field='exact'")
     v = np.ascontiguousarray(np.stack([x.stored_site_major for x in nets]))      # (nets, N, n)
-    vmax = int(np.abs(v).max())
-    binary = bool(np.all(np.abs(v) == 1))
+    av = np.abs(v) if v.dtype == np.int8 and int(v.min()) > -128 else np.abs(v.astype(np.int32))
+    vmax = int(av.max())
+    binary = vmax == 1 and int(av.min()) == 1
     scale = np.array([x.scale for x in nets], dtype=np.float64)
-    n_nets = len(nets)
-    dummy = np.zeros((n_nets, 1), dtype=np.int64)
-    dself, tab, etab, tscale, escale = dummy, dummy, dummy, scale, scale
-    ecst = np.zeros(n_nets, dtype=np.int64)
-    Q = np.zeros((n_nets, 1, 1), dtype=np.int64)
-    mode = 0
+    colsum = N if binary else int(av.sum(axis=1, dtype=np.int64).max())        # max_p sum_i |v_ip|
+    if colsum >= 2 ** 31:
+        raise ValueError("overlaps exceed int32: network too large for the kernels")
+    s_dtype = np.int16 if colsum <= 32767 and N <= 32767 else np.int32
+    tab = np.zeros((len(nets), 1), dtype=np.int64)
+    d_bound = 0
     if P == 2:
-        fam = 0
-        mode = 1 if pair_field_bound(v) < 2 ** 31 else 0               # int32 field sums are exact
-        v2 = v.astype(np.int64) ** 2
-        dself = v2.sum(axis=2)                                          # (nets, N)
-        if not allt:
-            ecst = v2.sum(axis=(1, 2))
+        family = "pair"
+        bound = n * N if binary else pair_field_bound(v, av)
+        wide = int(bound >= 2 ** 31)                                    # int32 field sums are exact
+        if binary:
+            dself = np.full((len(nets), N), n, dtype=np.int64)
+        else:
+            dself = (av.astype(np.int64) ** 2).sum(axis=2)             # (nets, N)
+        ecst = dself.sum(axis=1) if not allt else np.zeros(len(nets), dtype=np.int64)
+        d_bound = bound + int(dself.max())
+        fam_nets = [_pairwise.PairNet(v[a], dself[a], float(scale[a]), 2.0 * float(scale[a]), int(ecst[a]), wide)
+                    for a in range(len(nets))]
     elif P >= 3 and binary and field_ == "exact":
-        fam = 1
-        tab, tscale, etab, escale = _tables(N, P, allt, n, scale)
+        family = "table"
+        tab, tscale, etab, _ = _tables(N, P, allt, n, scale)
+        fam_nets = [_table.TableNet(v[a], tab[a], etab[a], float(tscale[a])) for a in range(len(nets))]
     else:
-        fam = 2
-        mode = 1 if field_ == "plefka" else (2 if allt else 0)
+        family = "general"
+        kind = _general.PLEFKA if field_ == "plefka" else (_general.ALL_TUPLES if allt else _general.EXACT)
         if N * vmax ** P >= 2 ** 62:                                   # every power sum fits int64
             raise ValueError(f"the power sums of this network (N = {N}, max |pattern entry| = {vmax}, "
                              f"P = {P}) overflow int64: no exact sampler for it")
         vv = v.astype(np.int64)
-        Q = np.zeros((n_nets, n, P // 2 + 1), dtype=np.int64)
+        Q = np.zeros((len(nets), n, P // 2 + 1), dtype=np.int64)
         for j in range(2, P + 1, 2):
             Q[:, :, j // 2] = (vv ** j).sum(axis=1)
         if allt:
             scale = scale / math.factorial(P)
+        fam_nets = [_general.GeneralNet(v[a], Q[a], float(scale[a]), P, kind) for a in range(len(nets))]
     learn = ref.rule in ("supervised", "unsupervised")
     track = learn or K != n
     if track:
-        xi = np.ascontiguousarray(np.stack([x.xi.T for x in nets]))     # (nets, N, K)
+        xi = np.ascontiguousarray(np.stack([x.xi.T for x in nets]).astype(np.int8))     # (nets, N, K)
     else:
-        xi = np.zeros((n_nets, 1, 1), dtype=np.int8)
+        xi = np.zeros((len(nets), 1, 1), dtype=np.int8)
     if learn:
-        cls = np.arange(n, dtype=np.int64) // (ref.M if ref.rule == "unsupervised" else 1)
         # n_mu = (1/(M r (1+rho) N)) sum_i etabar_i s_i with etabar the class sum (hebbian.Network)
         nfac = np.array([1.0 / (x.M * x.r * (1.0 + x.rho) * x.N) for x in nets])
     else:
-        cls = np.zeros(1, dtype=np.int64)
-        nfac = np.zeros(n_nets)
-    return Model(nets=nets, fam=fam, mode=mode, P=P, N=N, n=n, K=K, v=v, dself=dself, tab=tab, tscale=tscale,
-                 etab=etab, escale=escale, ecst=ecst, Q=Q, scale=scale, xi=xi, track=track, cls=cls, nfac=nfac,
-                 learn=learn)
+        nfac = np.zeros(len(nets))
+    return Model(nets=nets, family=family, fam_nets=fam_nets, P=P, N=N, n=n, K=K, v=v, xi=xi, tab=tab,
+                 track=track, learn=learn, nfac=nfac, s_dtype=s_dtype, d_bound=d_bound,
+                 exact_energy=family == "pair" or (family == "table" and tab.dtype == np.int64 and not allt))
 
 
 @lru_cache(maxsize=32)
@@ -218,6 +227,7 @@ def _tables(N, P, allt, n, scale):
             np.ones_like(s))
 
 
+
 # ============================================================================ state and seeds
 @dataclass
 class State:
@@ -278,13 +288,6 @@ def _xoshiro_state(ss):
     return st
 
 
-def pair_field_bound(v):
-    """A bound on every partial sum of the pair field ``sum_p v_ip S_p`` (any site i, any spins),
-    ``v`` (nets, N, n): ``max_i sum_p |v_ip| * max_p sum_i |v_ip|``, since ``|S_p| <= sum_i |v_ip|``."""
-    av = np.abs(v.astype(np.int64))
-    return int((av.sum(axis=2).max(axis=1) * av.sum(axis=1).max(axis=1)).max())
-
-
 def fresh_state(layout, seed, model, init):
     """Seeded streams and initial spins for a layout (n_nets, C, R, T, N).
 
@@ -325,50 +328,49 @@ def fresh_state(layout, seed, model, init):
                  energy_incremental=np.full((n_nets, C, R, T), np.nan), sweeps=0)
 
 
-# ============================================================================ execution
-@dataclass
-class Output:
-    m: np.ndarray            # (n_nets, C, R, T, samples, K), indexed by temperature slot
-    energy: np.ndarray       # (n_nets, C, R, T, samples)
-    q: np.ndarray            # (n_nets, C, n_pairs, T, samples)
-    n: np.ndarray | None     # like m, learning networks only
-    accepted: np.ndarray     # (n_nets, C, R, T) accepted flips per member in this call
-    swap_tries: np.ndarray   # (n_nets, C, R, T - 1)
-    swap_accepts: np.ndarray
-
-
-def initial_overlaps(model, spins):
-    """Overlaps of member spins (n_nets, per_net, N): S (int32), higher odd power sums PS (int64,
-    general family) and archetype overlaps Sxi (int32, when tracked)."""
-    n_nets, Mper, N = spins.shape
-    sp = spins.astype(np.int64)
-    v = model.v.astype(np.int64)
-    S = np.einsum("ami,ain->amn", sp, v)                                 # (nets, per_net, n)
-    if np.abs(S).max(initial=0) >= 2 ** 31:
-        raise ValueError("overlaps exceed int32: network too large for the kernels")
-    S32 = S.astype(np.int32).reshape(n_nets * Mper, model.n)
-    if model.fam == 2:
-        odd = list(range(3, model.P + 1, 2))
-        PS = np.empty(S.shape + (len(odd),), dtype=np.int64)
-        for k, j in enumerate(odd):
-            PS[..., k] = np.einsum("ami,ain->amn", sp, v ** j)
-        PS = PS.reshape(n_nets * Mper, model.n, len(odd))
-    else:
-        PS = None
-    if model.track:
-        Sxi = np.einsum("ami,aik->amk", sp, model.xi.astype(np.int64)).astype(np.int32)
-        Sxi = Sxi.reshape(n_nets * Mper, model.K)
-    else:
-        Sxi = np.zeros((1, 1), dtype=np.int32)
-    return S32, PS, Sxi
-
-
 def exact_energies(model, spins):
     """Exact energies (totals) of member spins (n_nets, per_net, N) by hebbian.Network.energy."""
     out = np.empty(spins.shape[:2])
     for a, net in enumerate(model.nets):
         out[a] = net.energy(spins[a])
     return out
+
+
+_POOL = None
+
+
+# ============================================================================ execution
+@dataclass
+class Output:
+    m: np.ndarray              # (n_nets, C, R, T, samples, k0), indexed by temperature slot
+    m_rest: np.ndarray | None  # (n_nets, C, R, T, samples): max |m_mu| over mu >= k0 (None if k0 = K)
+    n: np.ndarray | None       # like m, learning networks only
+    n_rest: np.ndarray | None
+    energy: np.ndarray         # (n_nets, C, R, T, samples)
+    q: np.ndarray              # (n_nets, C, n_pairs, T, samples)
+    accepted: np.ndarray       # (n_nets, C, R, T) accepted flips per member in this call
+    swap_tries: np.ndarray     # (n_nets, C, R, T - 1)
+    swap_accepts: np.ndarray
+
+
+def family_state(model, spins, units):
+    """The family's state tuple of members ``spins`` (members, N): overlaps and caches are
+    zeros here, computed from the spins by the family's ``prepare`` in the kernel (per-unit
+    work space for ``units``)."""
+    S = np.zeros((spins.shape[0], model.n), dtype=model.s_dtype)
+    if model.family == "pair":
+        return _pairwise.PairState(spins, S)
+    if model.family == "table":
+        return _table.TableState(spins, S, np.zeros((spins.shape[0], model.n + 1), dtype=model.tab.dtype))
+    PS = np.zeros((spins.shape[0], model.n, (model.P - 1) // 2), dtype=np.int64)
+    return _general.GeneralState(spins, S, PS, np.zeros((units, 2, model.P + 1)))
+
+
+def _unit_state(model, st, sl, u):
+    """The family state of unit u (members ``sl``)."""
+    if model.family == "general":
+        return _general.GeneralState(st.spins[sl], st.S[sl], st.PS[sl], st.work[u])
+    return type(st)(*(x[sl] for x in st))
 
 
 _POOL = None
@@ -381,148 +383,121 @@ def _pool(threads):
     return _POOL
 
 
-@dataclass
-class Call:
-    """One kernel call per block: the kernel, its arguments after (block index, block size),
-    the arrays it writes."""
-
-    kernel: object
-    args: tuple
-    block: int
-    n_blocks: int
-    arrays: dict
-
-
-def prepare_call(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None,
-                 threads=1, probe=None):
-    """Kernel arrays for advancing ``state`` by ``sweeps`` sweeps (no work done yet)."""
+def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, overlaps=None):
+    """Advance ``state`` in place by ``sweeps`` sweeps; return the measurements."""
     n_nets, C, R, T, N = state.spins.shape
     K, n = model.K, model.n
+    U = R * T
     n_units = n_nets * C
-    Mper = C * R * T
-    spins = np.ascontiguousarray(state.spins.reshape(n_nets, Mper, N))
-    S, PS, Sxi = initial_overlaps(model, spins)
-    if np.isnan(state.energy_incremental).any():
-        state.energy_incremental = exact_energies(model, spins).reshape(n_nets, C, R, T)
-    spins = spins.reshape(n_nets * Mper, N)
-    n_mem = n_units * R * T                       # members = temperature slots
-    # member m = ((a*C + c)*R + r)*T + t0 (t0 the slot it started at); slot (u*R + r)*T + t
-    imem = np.zeros((5, n_mem), dtype=np.int64)
-    temp_of = state.temp_of.reshape(-1)
-    imem[_native.TEMP] = temp_of
-    base = np.arange(n_mem, dtype=np.int64).reshape(n_units * R, T)
-    mem_at = np.empty_like(base)
-    np.put_along_axis(mem_at, temp_of.reshape(n_units * R, T), base, axis=1)
-    imem[_native.AT] = mem_at.reshape(-1)
-    imem[_native.NET] = np.repeat(np.arange(n_nets, dtype=np.int64), Mper)
-    fmem = np.zeros((4, n_mem))
-    fmem[_native.EINC] = state.energy_incremental.reshape(-1)
-    rng = np.ascontiguousarray(state.rng.reshape(-1, 4))
-    lrng = np.ascontiguousarray(state.swap_rng.reshape(n_units * R, 4))
-    lstat = np.zeros((2, n_units * R, max(T - 1, 1)), dtype=np.int64)
+    n_mem = n_units * U
+    spins = np.ascontiguousarray(state.spins.reshape(n_mem, N)).copy()
+    einc = np.ascontiguousarray(state.energy_incremental.reshape(n_mem)).copy()
+    if np.isnan(einc).any() and not model.exact_energy:
+        # a fresh state: the kernels start from their own energy where it is hebbian's exact
+        # one (NaN left), else from hebbian.Network.energy
+        einc = exact_energies(model, spins.reshape(n_nets, C * U, N)).reshape(n_mem)
+    st = family_state(model, spins, n_units)
+    Sxi = np.zeros((n_mem, K) if model.track else (1, 1), dtype=model.s_dtype)
+    slot = np.ascontiguousarray(state.temp_of.reshape(n_mem)).copy()
+    at = np.empty(n_mem, dtype=np.int64)
+    local = np.arange(n_mem, dtype=np.int64) % U                       # member m = r T + t0 of its unit
+    ladder = np.arange(n_mem, dtype=np.int64) // T                     # its ladder (u R + r)
+    at[ladder * T + slot] = local
     n_samples = max(0, (sweeps - burn_in) // every)
     n_pairs = R * (R - 1) // 2
-    snap = np.zeros((n_mem, n_samples, K + (n if model.learn else 0)), dtype=np.int32)
-    esnap = np.zeros((n_mem, n_samples))
-    qsnap = np.zeros((n_units * n_pairs * T, n_samples), dtype=np.int32)
+    k0 = default_overlaps(K) if overlaps is None else int(overlaps)
+    width = k0 + (k0 < K)
+    out_all = Out(snap=np.zeros((n_mem, n_samples, width * (2 if model.learn else 1)), dtype=np.int32),
+                  esnap=np.zeros((n_mem, n_samples)),
+                  qsnap=np.zeros((n_units * n_pairs * T, n_samples), dtype=np.int32),
+                  lrng=np.ascontiguousarray(state.swap_rng.reshape(n_units * R, 4)).copy(),
+                  lstat=np.zeros((n_units * R, 2, max(T - 1, 1)), dtype=np.int64))
+    mem_all = Members(rng=np.ascontiguousarray(state.rng.reshape(n_mem, 4)).copy(), slot=slot, at=at,
+                      accepted=np.zeros(n_mem, dtype=np.int64),
+                      einc=einc,
+                      ebuf=np.zeros(n_mem), Sxi=Sxi, xi=None)
     betas = np.ascontiguousarray(betas, dtype=np.float64)
-    if block is None:
-        # interleaving chains in one thread pays when an attempt waits for memory (patterns
-        # beyond L2); otherwise one unit per block keeps the loop short
-        big = model.v[0].nbytes > L2_BYTES
-        block = min(8, max(1, n_units // threads)) if big else 1
-    n_blocks = -(-n_units // block)
-    i2, i3, f2 = np.zeros((1, 1), np.int64), np.zeros((1, 1, 1), np.int64), np.zeros((1, 1))
-    fam = model.fam
-    tabs = (model.tab, model.etab, i2, f2, f2, f2)          # tab etab cache ftab fetab fcache
-    if fam == 1 and model.tab.dtype == np.int64:
-        tabs = (model.tab, model.etab, np.zeros((n_mem, n + 1), dtype=np.int64), f2, f2, f2)
-    elif fam == 1:
-        fam = 3                                             # float tables (see _tables)
-        tabs = (i2, i2, i2, model.tab, model.etab, np.zeros((n_mem, n + 1)))
-    work = np.zeros((n_blocks, 2, model.P + 1))
-    if probe is None:
-        probe = np.zeros((1, 1))
-    args = (fam, int(rule), int(order), N, n, K, R, T, int(model.track), int(model.learn), int(swap_every),
-            int(sweeps), int(state.sweeps), int(burn_in), int(every), model.P, model.mode,
-            model.v, model.xi, model.tscale if model.fam == 1 else model.scale, model.dself, model.ecst,
-            *tabs, model.Q, PS if PS is not None else i3, work,
-            spins, S, Sxi, rng, imem, fmem, betas, lrng, lstat, snap, esnap, qsnap, probe)
-    arrays = dict(spins=spins, rng=rng, lrng=lrng, imem=imem, fmem=fmem, snap=snap, esnap=esnap, qsnap=qsnap,
-                  lstat=lstat, n_samples=n_samples, n_pairs=n_pairs)
-    return Call(kernel=_native.kernel("block"), args=args, block=block, n_blocks=n_blocks, arrays=arrays)
+    temps = [temperatures(model, a, rule, betas) for a in range(n_nets)]
+    cfg = Config(rule=int(rule), order=int(order), n_sweeps=int(sweeps), sweep0=int(state.sweeps),
+                 burn_in=int(burn_in), every=int(every), swap_every=int(swap_every), R=R, T=T, K=K, k0=k0,
+                 learn=int(model.learn), track=int(model.track))
+    run = _loop.RUN[model.family]
 
+    def task(u):
+        a = u // C
+        sl = slice(u * U, (u + 1) * U)
+        mem = Members(mem_all.rng[sl], slot[sl], at[sl], mem_all.accepted[sl], mem_all.einc[sl], mem_all.ebuf[sl],
+                      Sxi[sl] if model.track else Sxi, model.xi[a])
+        out = Out(out_all.snap[sl], out_all.esnap[sl], out_all.qsnap[u * n_pairs * T:(u + 1) * n_pairs * T],
+                  out_all.lrng[u * R:(u + 1) * R], out_all.lstat[u * R:(u + 1) * R])
+        run(model.fam_nets[a], _unit_state(model, st, sl, u), mem, temps[a], cfg, out)
 
-def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, block=None):
-    """Advance ``state`` in place by ``sweeps`` sweeps; return the measurements.
-
-    Blocks of units run on up to ``_jit.num_threads()`` Python threads (the kernel releases the
-    GIL); each member owns its stream, so the result does not depend on the threads.
-    """
-    n_nets, C, R, T, N = state.spins.shape
-    threads = _jit.num_threads() if _jit.PARALLEL else 1
-    call = prepare_call(model, state, betas=betas, rule=rule, order=order, sweeps=sweeps, burn_in=burn_in,
-                        every=every, swap_every=swap_every, block=block, threads=threads)
-    run_blocks(call, threads)
-    a = call.arrays
-    state.spins = a["spins"].reshape(n_nets, C, R, T, N)
-    state.rng = a["rng"].reshape(n_nets, C, R, T, 4)
-    state.swap_rng = a["lrng"].reshape(n_nets, C, R, 4)
-    state.temp_of = a["imem"][_native.TEMP].copy().reshape(n_nets, C, R, T)
-    state.energy_incremental = a["fmem"][_native.EINC].copy().reshape(n_nets, C, R, T)
-    state.sweeps += int(sweeps)
-    shp = (n_nets, C, R, T, a["n_samples"])
-    K = model.K
-    inv_n = 1.0 / N
-    snap = a["snap"]
-    if model.learn:
-        # n_mu = sum over the stored patterns p of class mu of S_p nfac (nfac of the network),
-        # summed in the order of p (the same floating-point sums as the kernels before)
-        nfac = np.repeat(model.nfac, C * R * T)[:, None]
-        n_out = np.zeros(snap.shape[:2] + (K,))
-        for p, mu in enumerate(model.cls):
-            n_out[:, :, mu] += snap[:, :, K + p] * nfac
-        n_out = n_out.reshape(shp + (K,))
+    threads = min(_jit.num_threads() if _jit.PARALLEL else 1, n_units)
+    if threads <= 1:
+        for u in range(n_units):
+            task(u)
     else:
-        n_out = None
+        for f in [_pool(threads).submit(task, u) for u in range(n_units)]:
+            f.result()
+    state.spins = spins.reshape(n_nets, C, R, T, N)
+    state.rng = mem_all.rng.reshape(n_nets, C, R, T, 4)
+    state.swap_rng = out_all.lrng.reshape(n_nets, C, R, 4)
+    state.temp_of = slot.reshape(n_nets, C, R, T)
+    state.energy_incremental = mem_all.einc.reshape(n_nets, C, R, T)
+    state.sweeps += int(sweeps)
+    return _output(model, out_all, mem_all, (n_nets, C, R, T, n_samples), k0, width, n_pairs)
+
+
+def temperatures(model, a, rule, betas):
+    """The :class:`Temperatures` of network a: betas and (pairwise family) acceptance tables."""
+    if model.family == "pair":
+        thr, L = _pairwise.tables(rule, betas, model.fam_nets[a].two_scale, model.d_bound)
+    else:
+        thr, L = _pairwise.tables(2, betas, 1.0, 0)          # a read-only placeholder: unused
+    return Temperatures(betas, thr, L)
+
+
+def _output(model, out, mem, shp, k0, width, n_pairs):
+    n_nets, C, R, T, n_samples = shp
+    inv_n = 1.0 / model.N
+    snap = out.snap
+    m_rest = n_out = n_rest = None
+    if k0 < model.K:
+        m_rest = (snap[..., k0] * inv_n).reshape(shp)
+    if model.learn:
+        # n_mu = nfac (sum of S_p over the stored patterns p of class mu): exact integer class
+        # sums from the kernel, one rounding
+        nfac = np.repeat(model.nfac, C * R * T)[:, None, None]
+        n_out = (snap[..., width:width + k0] * nfac).reshape(shp + (k0,))
+        if k0 < model.K:
+            n_rest = (snap[..., width + k0] * nfac[..., 0]).reshape(shp)
     return Output(
-        m=(snap[..., :K] * inv_n).reshape(shp + (K,)),
-        energy=(a["esnap"] * inv_n).reshape(shp),
-        q=(a["qsnap"] * inv_n).reshape(n_nets, C, a["n_pairs"], T, a["n_samples"]),
-        n=n_out,
-        accepted=a["imem"][_native.ACC].reshape(n_nets, C, R, T),
-        swap_tries=a["lstat"][0].reshape(n_nets, C, R, -1)[..., : T - 1],
-        swap_accepts=a["lstat"][1].reshape(n_nets, C, R, -1)[..., : T - 1],
+        m=(snap[..., :k0] * inv_n).reshape(shp + (k0,)), m_rest=m_rest, n=n_out, n_rest=n_rest,
+        energy=(out.esnap * inv_n).reshape(shp),
+        q=(out.qsnap * inv_n).reshape(n_nets, C, n_pairs, T, n_samples),
+        accepted=mem.accepted.reshape(n_nets, C, R, T),
+        swap_tries=out.lstat[:, 0].reshape(n_nets, C, R, -1)[..., : T - 1],
+        swap_accepts=out.lstat[:, 1].reshape(n_nets, C, R, -1)[..., : T - 1],
     )
 
 
-def run_blocks(call, threads):
-    """Call the kernel once per block, on up to ``threads`` Python threads."""
-    if call.n_blocks == 1 or threads == 1:
-        for b in range(call.n_blocks):
-            call.kernel(b, call.block, *call.args)
-    else:
-        futures = [_pool(threads).submit(call.kernel, b, call.block, *call.args) for b in range(call.n_blocks)]
-        for f in futures:
-            f.result()
-
-
 def delta_energies(model, spins):
-    """The kernel's energy changes ``dE[b, i]`` of flipping spin i of configuration b.
+    """The kernels' energy changes ``dE[b, i]`` of flipping spin i of configuration b of network 0.
 
-    spins : int8 (B, N) configurations of ``model.nets[0]``. Runs the sampling kernel itself
-    (rule 3, "probe": one sequential sweep that records every dE and accepts nothing), so the
-    very code of the samplers is evaluated (exact or Plefka field); for tests and diagnostics.
+    spins : int8 (B, N). Calls the family's ``delta_energy`` itself (the very function its
+    sweep loop inlines) at every site; for tests and diagnostics.
     """
     spins = np.ascontiguousarray(spins, dtype=np.int8)
     B, N = spins.shape
-    one = Model(**{**model.__dict__, "nets": model.nets[:1]})
-    for name in ("v", "dself", "tab", "etab", "Q", "xi", "scale", "tscale", "ecst", "nfac"):
-        setattr(one, name, np.ascontiguousarray(getattr(model, name)[:1]))
-    state = State(spins=spins.reshape(1, B, 1, 1, N).copy(), rng=np.ones((1, B, 1, 1, 4), dtype=np.uint64),
-                  temp_of=np.zeros((1, B, 1, 1), dtype=np.int64), swap_rng=np.ones((1, B, 1, 4), dtype=np.uint64),
-                  energy_incremental=np.zeros((1, B, 1, 1)))
+    one = Model(**{**model.__dict__, "nets": model.nets[:1], "v": model.v[:1], "xi": model.xi[:1]})
+    st = family_state(one, spins.copy(), 1)
+    fam = FAMILIES[model.family]
+    net = model.fam_nets[0]
+    if model.family == "general":
+        st = _general.GeneralState(st.spins, st.S, st.PS, st.work[0])
     out = np.zeros((B, N))
-    call = prepare_call(one, state, betas=[1.0], rule=3, order=1, sweeps=1, burn_in=1, every=1, block=B, probe=out)
-    run_blocks(call, 1)
+    for b in range(B):
+        fam.prepare(net, st, b)
+        for i in range(N):
+            out[b, i] = fam.delta_energy(net, st, b, i)
     return out

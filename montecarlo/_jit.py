@@ -3,40 +3,47 @@
 =========================  =======  ==========================================================
 variable                   default  effect
 =========================  =======  ==========================================================
-``HEBBIAN_NUMBA_CACHE``    ``1``    ``0`` turns the on-disk cache of the compiled kernel off
-                                    (e.g. a read-only install, or a cluster whose shared disk
-                                    is slow): every process then compiles it (~4 s). Its machine
-                                    code goes to ``$NUMBA_CACHE_DIR/hebbian_montecarlo`` if
-                                    ``NUMBA_CACHE_DIR`` is set (e.g. node-local scratch), else
-                                    ``montecarlo/__pycache__`` if writable, else
-                                    ``~/.cache/hebbian_montecarlo`` (:mod:`montecarlo._native`).
-``HEBBIAN_NATIVE``         ``1``    ``1``: the kernel is compiled by Numba once per machine and
-                                    later processes load its machine code without importing
-                                    Numba (start-up ~0.3 s instead of ~1.5 s). If building or
-                                    loading it fails for any reason, one ``RuntimeWarning`` is
-                                    issued and the kernel runs through Numba's dispatcher.
-                                    ``0``: always Numba's dispatcher (and Numba's own cache).
-                                    The numbers are the same either way.
+``HEBBIAN_NUMBA_CACHE``    ``1``    ``0`` turns Numba's on-disk cache of the kernels off (e.g.
+                                    a read-only install): every process then compiles the
+                                    kernels of the families it uses (a few seconds each).
 ``HEBBIAN_FASTMATH``       ``0``    ``1`` compiles with ``fastmath=True``. Off by default: the
-                                    samplers compare energy differences with uniforms and exact
+                                    samplers compare energy changes with thresholds and exact
                                     zero matters at T = 0; the integer hot loops gain nothing.
-``HEBBIAN_PARALLEL``       ``1``    ``0`` never runs blocks of chains in parallel threads (the
-                                    results do not change: every chain owns its random stream).
+``HEBBIAN_PARALLEL``       ``1``    ``0`` never runs chains in parallel threads (the results do
+                                    not change: every chain owns its random stream).
 =========================  =======  ==========================================================
 
-Threads (:func:`num_threads`): ``numba.get_num_threads()`` if Numba is imported (so
-``numba.set_num_threads`` applies), else ``NUMBA_NUM_THREADS``, else the number of CPUs this
-process may run on. The results never depend on it.
-Every kernel is compiled with ``nogil=True``, ``error_model="numpy"`` and without bounds
-checks.
+Every kernel is a plain ``numba.njit`` function with :data:`OPTIONS`: ``cache=True`` (unless
+``HEBBIAN_NUMBA_CACHE=0``), ``nogil=True`` (chains run in Python threads), ``error_model=
+"numpy"``, no bounds checks. The per-attempt functions of the families (``delta_energy``,
+``attempt``, ``flip``) are compiled with :data:`INLINE` options (``inline="always"``: Numba
+inlines them into the sweep loop); the per-sweep ones (``energy``, ``prepare``) are plain calls,
+which keeps the compile time of a family's loop down (~1.5 s less each).
+
+Where the cache lives: Numba's own rules. ``NUMBA_CACHE_DIR`` if set, else the package's
+``__pycache__`` if writable, else a user cache directory. On a cluster, point
+``NUMBA_CACHE_DIR`` at node-local scratch (e.g. ``export NUMBA_CACHE_DIR=$TMPDIR/numba``), so that
+ranks do not load machine code over a shared file system; the sweep runner compiles (or loads)
+the kernels once per node before the tasks start (``Engine.warm_up``). A cold cache costs a few
+seconds per family and dtype (see ``benchmarks/bench_mc.py``); a warm one about a second per
+process (importing Numba and loading the code).
+
+Cache keys: Numba keys a cached function on its own source file only, while the sweep loops
+(:mod:`montecarlo._loop`) inline code from other modules. Each loop therefore carries
+:data:`STAMP`, a digest of every kernel source file, in its closure, which Numba's cache key
+includes: editing any kernel module recompiles the loops instead of loading stale code.
+
+Threads (:func:`num_threads`): ``numba.get_num_threads()`` (``NUMBA_NUM_THREADS``,
+``numba.set_num_threads``). The results never depend on it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import sys
+from pathlib import Path
 
-__all__ = ["CACHE", "FASTMATH", "PARALLEL", "NATIVE", "kernel_options", "helper_options", "num_threads"]
+__all__ = ["CACHE", "FASTMATH", "PARALLEL", "OPTIONS", "INLINE", "STAMP", "num_threads"]
 
 
 def _env_flag(name, default):
@@ -54,34 +61,29 @@ def _env_flag(name, default):
 CACHE = _env_flag("HEBBIAN_NUMBA_CACHE", True)
 FASTMATH = _env_flag("HEBBIAN_FASTMATH", False)
 PARALLEL = _env_flag("HEBBIAN_PARALLEL", True)
-NATIVE = _env_flag("HEBBIAN_NATIVE", True)
+
+# numba.njit options of every kernel, and of the small functions inlined into the sweep loops
+OPTIONS = dict(cache=CACHE, nogil=True, fastmath=FASTMATH, error_model="numpy", boundscheck=False)
+INLINE = dict(OPTIONS, inline="always")
+
+KERNEL_SOURCES = ("_jit.py", "_common.py", "_pairwise.py", "_table.py", "_general.py", "_measure.py",
+                  "_loop.py")
 
 
-def kernel_options(**extra):
-    """Keyword arguments for ``numba.njit`` of every Monte Carlo kernel."""
-    opts = dict(cache=CACHE, fastmath=FASTMATH, nogil=True, error_model="numpy", boundscheck=False, _nrt=False)
-    opts.update(extra)
-    return opts
+def _stamp():
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in KERNEL_SOURCES:
+        h.update(name.encode())
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
 
 
-def helper_options():
-    """``numba.njit`` options of helpers called only from the kernel: no CPython or C wrapper
-    is generated for them (less to compile) and they are not cached on their own (their code is
-    part of the kernel that calls them); they inherit the kernel's flags."""
-    return kernel_options(no_cpython_wrapper=True, no_cfunc_wrapper=True, cache=False)
+# digest of the kernel sources: part of the sweep loops' cache keys (see the module notes)
+STAMP = _stamp()
 
 
 def num_threads():
-    """Threads for blocks of chains: Numba's setting if Numba is imported (``numba.set_num_threads``),
-    else ``NUMBA_NUM_THREADS``, else the number of CPUs this process may run on (Numba's
-    default), without importing Numba."""
-    numba = sys.modules.get("numba")
-    if numba is not None and hasattr(numba, "get_num_threads"):
-        return max(1, numba.get_num_threads())
-    raw = os.environ.get("NUMBA_NUM_THREADS", "").strip()
-    if raw:
-        return max(1, int(raw))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    """Threads for chains: ``numba.get_num_threads()`` (``numba.set_num_threads`` applies)."""
+    import numba
+    return max(1, numba.get_num_threads())

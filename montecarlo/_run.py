@@ -19,14 +19,19 @@ class Run:
 
     Attributes
     ----------
-    m : ndarray of float64, shape dims + (samples, K)
-        Mattis overlaps ``(1/N) sum_i xi_i^mu s_i`` with the archetypes ``net.xi``.
+    m : ndarray of float64, shape dims + (samples, overlaps)
+        Mattis overlaps ``(1/N) sum_i xi_i^mu s_i`` with the first ``overlaps`` archetypes
+        ``net.xi`` (``simulate(..., overlaps=)``, default ``min(K, 64)``).
+    m_rest : ndarray of float64, shape dims + (samples,), or None
+        ``max |m_mu|`` over the archetypes ``mu >= overlaps`` (None when all K are recorded).
     energy : ndarray of float64, shape dims + (samples,)
         Energy per spin ``H / N`` (``hebbian.Network.energy`` / N, exact up to rounding).
     q : ndarray of float64, shape dims_without_replica + (samples, n_pairs), or None
         Two-replica overlaps ``(1/N) sum_i s_i^a s_i^b`` for the pairs a < b (replicas >= 2).
     n : ndarray of float64, shape like m, or None
         Overlaps with the class means (``hebbian.Network.example_overlaps``), learning networks.
+    n_rest : ndarray of float64, shape like m_rest, or None
+        ``max |n_mu|`` over the classes ``mu >= overlaps`` (learning networks, overlaps < K).
     betas : ndarray of float64
         Inverse temperature(s); ``inf`` is zero-temperature dynamics.
     acceptance : ndarray of float64, shape dims
@@ -40,13 +45,13 @@ class Run:
         Sweeps done by this call, sweeps discarded, sweeps between samples.
     """
 
-    def __init__(self, out, state, *, betas, single, tempering, sweeps, burn_in, every, rule, order,
-                 field, family):
+    def __init__(self, out, state, *, betas, single, tempering, schedule, method):
+        """``schedule``: (sweeps, burn_in, every); ``method``: (rule, order, field, family)."""
         self._out = out
         self.state = state
         self.betas = np.asarray(betas, dtype=np.float64)
-        self.sweeps, self.burn_in, self.every = sweeps, burn_in, every
-        self.rule, self.order, self.field, self.family = rule, order, field, family
+        self.sweeps, self.burn_in, self.every = schedule
+        self.rule, self.order, self.field, self.family = method
         n_nets, C, R, T = out.energy.shape[:4]
         keep = (not single, C > 1, R > 1, tempering)
         self.dims = tuple(a for a, k in zip(_AXES, keep) if k)
@@ -77,6 +82,14 @@ class Run:
         return None if self._out.n is None else self._squeeze(self._out.n)
 
     @property
+    def m_rest(self):
+        return None if self._out.m_rest is None else self._squeeze(self._out.m_rest)
+
+    @property
+    def n_rest(self):
+        return None if self._out.n_rest is None else self._squeeze(self._out.n_rest)
+
+    @property
     def q(self):
         if self._out.q.shape[2] == 0:
             return None
@@ -96,10 +109,11 @@ class Run:
     # ------------------------------------------------------------------ estimates
     def _chains(self, name):
         """Series as (n_nets, T, chains, samples, comp...) with independent chains pooled."""
-        if name in ("m", "n", "energy"):
+        if name in ("m", "n", "energy", "m_rest", "n_rest"):
             x = getattr(self._out, name)
             if x is None:
-                raise ValueError(f"observable {name!r} is not measured for this network")
+                raise ValueError(f"observable {name!r} is not measured for this run (n: learning networks "
+                                 f"only; m_rest, n_rest: overlaps < K only)")
             nn, C, R, T = x.shape[:4]
             x = np.moveaxis(x, 3, 1).reshape((nn, T, C * R) + x.shape[4:])
             return x
@@ -108,7 +122,7 @@ class Run:
                 raise ValueError("q needs replicas >= 2")
             x = np.moveaxis(self._out.q, 2, -1)                 # (nets, C, T, samples, pairs)
             return np.moveaxis(x, 2, 1)                         # (nets, T, C, samples, pairs)
-        raise ValueError(f"name must be one of 'm', 'energy', 'q', 'n', got {name!r}")
+        raise ValueError(f"name must be one of 'm', 'energy', 'q', 'n', 'm_rest', 'n_rest', got {name!r}")
 
     def estimate(self, name, warn=True, _stacklevel=2):
         """:class:`Estimate` of an observable: mean over chains, replicas and samples (and the
@@ -116,7 +130,7 @@ class Run:
 
         Parameters
         ----------
-        name : {"m", "energy", "q", "n"}
+        name : {"m", "energy", "q", "n", "m_rest", "n_rest"}
         warn : bool
             Emit :class:`ShortRunWarning` when the estimate is not reliable (some chain shorter
             than 50 tau, or chains that disagree).
@@ -125,7 +139,8 @@ class Run:
         -------
         Estimate
             Arrays of shape ``(T,) + component shape`` for parallel tempering, else the component
-            shape (``(K,)`` for m and n, ``()`` for energy, ``(n_pairs,)`` for q). For several
+            shape (``(overlaps,)`` for m and n, ``()`` for energy, m_rest and n_rest,
+            ``(n_pairs,)`` for q). For several
             networks the mean is the average of the per-network means and the error their
             standard deviation over sqrt(n_networks) (disorder plus thermal noise); tau is the
             mean of the per-network values and ``reliable`` needs every network reliable.

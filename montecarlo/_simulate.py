@@ -16,8 +16,10 @@ from ._run import Run
 
 
 # ============================================================================ validation
-def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, field, seed, init, n_temps):
-    """Validate the common arguments (before any work); return the prepared pieces."""
+def _validate(net, *, sweeps, burn_in, every, replicas, chains, method, seed, init, n_temps, overlaps=None):
+    """Validate the common arguments (before any work; ``method`` = (rule, order, field));
+    return the prepared pieces."""
+    rule, order, field = method
     nets, single = _engine.as_networks(net)
     sweeps = _checks.integer("sweeps", sweeps, min=1)
     if burn_in is None:
@@ -32,7 +34,9 @@ def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, fie
     _checks.choice("rule", rule, tuple(_engine.RULES))
     _checks.choice("order", order, tuple(_engine.ORDERS))
     _checks.choice("field", field, _engine.FIELDS)
-    N = nets[0].N
+    N, K = nets[0].N, nets[0].K
+    overlaps = _engine.default_overlaps(K) if overlaps is None else _checks.integer("overlaps", overlaps, min=1,
+                                                                                     max=K)
     layout = (len(nets), chains, replicas, n_temps, N)
     if isinstance(init, State):
         if init.spins.shape != layout:
@@ -61,7 +65,7 @@ def _validate(net, *, sweeps, burn_in, every, replicas, chains, rule, order, fie
                              "takes explicit randomness; only init=<State> continues without a seed")
         _engine.seed_sequence(seed)
     model = _engine.prepare(nets, field)
-    return nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr
+    return nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr, overlaps
 
 
 def _start(model, layout, init, init_arr, seed):
@@ -72,7 +76,7 @@ def _start(model, layout, init, init_arr, seed):
 
 # ============================================================================ simulate
 def simulate(net, beta, sweeps, *, seed=None, init=None, rule="glauber", order="random", burn_in=None,
-             every=1, replicas=1, chains=1, field="exact"):
+             every=1, replicas=1, chains=1, field="exact", overlaps=None):
     """Sample a Hebbian network by single-spin-flip Monte Carlo.
 
     Parameters
@@ -117,11 +121,19 @@ def simulate(net, beta, sweeps, *, seed=None, init=None, rule="glauber", order="
         ``h_i = scale sum_p v_ip g_(P-1)`` with ``k g_k = g_(k-1) p_1 - g_(k-2) p_2`` from the
         overlaps and the constant self-interaction term (exact for P = 3, error O(1/N) of the
         field for P >= 4). Energies and overlaps are still measured exactly.
+    overlaps : int in [1, K], optional
+        Archetype overlaps recorded per sample: ``m[..., :overlaps]`` with archetypes
+        ``0 .. overlaps - 1`` (default ``min(K, 64)``; archetype 0 is the one retrieved from
+        ``init="pattern"``, condensed patterns come first), plus ``run.m_rest``, the largest
+        ``|m_mu|`` over the other archetypes (``overlaps < K`` only). Memory is then
+        independent of K (dense networks store tens of thousands of patterns);
+        ``overlaps=net.K`` records them all. The same holds for ``n`` and ``n_rest`` of
+        learning networks.
 
     Returns
     -------
     Run
-        ``run.m`` (samples, K), ``run.energy`` (samples,) per spin, ``run.q`` (samples, n_pairs)
+        ``run.m`` (samples, overlaps), ``run.m_rest`` (samples,) or None, ``run.energy`` (samples,) per spin, ``run.q`` (samples, n_pairs)
         for replicas >= 2, with extra leading axes ``run.dims``; ``run.mean/error/tau(name)``;
         ``run.state`` to continue.
 
@@ -131,21 +143,20 @@ def simulate(net, beta, sweeps, *, seed=None, init=None, rule="glauber", order="
         Bad input (named parameter, value and allowed range), before any work.
     """
     beta = _checks.real("beta", beta, lo=0.0, allow_inf=True)
-    nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr = _validate(
-        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains, rule=rule,
-        order=order, field=field, seed=seed, init=init, n_temps=1)
+    nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr, overlaps = _validate(
+        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains,
+        method=(rule, order, field), seed=seed, init=init, n_temps=1, overlaps=overlaps)
     rule_code = 2 if math.isinf(beta) else _engine.RULES[rule]
     state = _start(model, layout, init, init_arr, seed)
     out = _engine.execute(model, state, betas=[beta], rule=rule_code, order=_engine.ORDERS[order],
-                          sweeps=sweeps, burn_in=burn_in, every=every)
-    return Run(out, state, betas=[beta], single=single, tempering=False, sweeps=sweeps, burn_in=burn_in,
-               every=every, rule=rule if rule_code != 2 else "zero-temperature", order=order, field=field,
-               family=model.family)
+                          sweeps=sweeps, burn_in=burn_in, every=every, overlaps=overlaps)
+    return Run(out, state, betas=[beta], single=single, tempering=False, schedule=(sweeps, burn_in, every),
+               method=(rule if rule_code != 2 else "zero-temperature", order, field, model.family))
 
 
 # ============================================================================ parallel tempering
 def parallel_tempering(net, betas, sweeps, *, seed=None, init=None, rule="glauber", order="random",
-                       burn_in=None, every=1, swap_every=1, replicas=1, chains=1, field="exact"):
+                       burn_in=None, every=1, swap_every=1, replicas=1, chains=1, field="exact", overlaps=None):
     """Replica-exchange Monte Carlo over a ladder of inverse temperatures.
 
     Each chain is a ladder of ``len(betas)`` members; after every ``swap_every`` sweeps, the
@@ -175,14 +186,14 @@ def parallel_tempering(net, betas, sweeps, *, seed=None, init=None, rule="glaube
     if np.any(np.diff(betas) <= 0):
         raise ValueError(f"betas must be strictly increasing, got {betas.tolist()}")
     swap_every = _checks.integer("swap_every", swap_every, min=1)
-    nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr = _validate(
-        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains, rule=rule,
-        order=order, field=field, seed=seed, init=init, n_temps=betas.size)
+    nets, single, sweeps, burn_in, every, replicas, chains, model, layout, init_arr, overlaps = _validate(
+        net, sweeps=sweeps, burn_in=burn_in, every=every, replicas=replicas, chains=chains,
+        method=(rule, order, field), seed=seed, init=init, n_temps=betas.size, overlaps=overlaps)
     state = _start(model, layout, init, init_arr, seed)
     out = _engine.execute(model, state, betas=betas, rule=_engine.RULES[rule], order=_engine.ORDERS[order],
-                          sweeps=sweeps, burn_in=burn_in, every=every, swap_every=swap_every)
-    return Run(out, state, betas=betas, single=single, tempering=True, sweeps=sweeps, burn_in=burn_in,
-               every=every, rule=rule, order=order, field=field, family=model.family)
+                          sweeps=sweeps, burn_in=burn_in, every=every, swap_every=swap_every, overlaps=overlaps)
+    return Run(out, state, betas=betas, single=single, tempering=True, schedule=(sweeps, burn_in, every),
+               method=(rule, order, field, model.family))
 
 
 # ============================================================================ annealing
@@ -194,8 +205,9 @@ class AnnealResult:
     ----------
     energy : ndarray of float64, shape (stages, chains)
         Energy per spin of each chain at the end of each stage.
-    m : ndarray of float64, shape (stages, chains, K)
-        Mattis overlaps at the end of each stage.
+    m : ndarray of float64, shape (stages, chains, overlaps)
+        Mattis overlaps with the first ``overlaps`` archetypes (default ``min(K, 64)``) at the
+        end of each stage.
     best_energy : float
         Lowest final energy per spin over chains.
     best_spins : ndarray of int8, shape (N,)
@@ -214,7 +226,7 @@ class AnnealResult:
 
 
 def anneal(net, betas, sweeps_per_beta, *, seed=None, init=None, rule="glauber", order="random",
-           chains=1, field="exact", quench=True):
+           chains=1, field="exact", quench=True, overlaps=None):
     """Simulated annealing: sweep through a schedule of inverse temperatures (ground-state search).
 
     Parameters
@@ -227,7 +239,7 @@ def anneal(net, betas, sweeps_per_beta, *, seed=None, init=None, rule="glauber",
     quench : bool
         Finish with zero-temperature sweeps until no flip lowers the energy (a local minimum:
         every single flip has ``dE >= 0``), at most ``100`` rounds of ``sweeps_per_beta``.
-    (others as :func:`simulate`)
+    (others as :func:`simulate`, ``overlaps`` included)
 
     Returns
     -------
@@ -239,9 +251,9 @@ def anneal(net, betas, sweeps_per_beta, *, seed=None, init=None, rule="glauber",
     for k, b in enumerate(betas):
         _checks.real(f"betas[{k}]", float(b), lo=0.0, allow_inf=True)
     sweeps_per_beta = _checks.integer("sweeps_per_beta", sweeps_per_beta, min=1)
-    nets, single, _, _, _, _, chains, model, layout, init_arr = _validate(
+    nets, single, _, _, _, _, chains, model, layout, init_arr, overlaps = _validate(
         net, sweeps=sweeps_per_beta, burn_in=sweeps_per_beta - 1, every=1, replicas=1, chains=chains,
-        rule=rule, order=order, field=field, seed=seed, init=init, n_temps=1)
+        method=(rule, order, field), seed=seed, init=init, n_temps=1, overlaps=overlaps)
     if not single:
         raise ValueError("anneal takes one network (net must be a hebbian.Network)")
     state = _start(model, layout, init, init_arr, seed)
@@ -249,13 +261,13 @@ def anneal(net, betas, sweeps_per_beta, *, seed=None, init=None, rule="glauber",
     for b in betas:
         out = _engine.execute(model, state, betas=[b], rule=2 if math.isinf(b) else _engine.RULES[rule],
                               order=_engine.ORDERS[order], sweeps=sweeps_per_beta,
-                              burn_in=sweeps_per_beta - 1, every=1)
+                              burn_in=sweeps_per_beta - 1, every=1, overlaps=overlaps)
         energies.append(out.energy[0, :, 0, 0, -1])
         ms.append(out.m[0, :, 0, 0, -1])
     if quench:
         for _ in range(100):
             out = _engine.execute(model, state, betas=[np.inf], rule=2, order=_engine.ORDERS[order],
-                                  sweeps=sweeps_per_beta, burn_in=sweeps_per_beta - 1, every=1)
+                                  sweeps=sweeps_per_beta, burn_in=sweeps_per_beta - 1, every=1, overlaps=overlaps)
             if not out.accepted.any():
                 break
         energies.append(out.energy[0, :, 0, 0, -1])
@@ -288,7 +300,7 @@ def disorder_average(family, N, samples, beta, sweeps, *, seed, init="pattern", 
     _checks.real("beta", beta, lo=0.0, allow_inf=True)          # fail before drawing networks
     _checks.integer("sweeps", sweeps, min=1)
     ss = _engine.seed_sequence(seed)
-    sim_keys = {"rule", "order", "burn_in", "every", "replicas", "chains", "field"}
+    sim_keys = {"rule", "order", "burn_in", "every", "replicas", "chains", "field", "overlaps"}
     sim = {k: kwargs.pop(k) for k in list(kwargs) if k in sim_keys}
     params = dict(kwargs)
     params.pop("beta", None)

@@ -10,6 +10,16 @@ An estimate is *reliable* when every chain is at least ``50 tau`` samples long (
 thumb: shorter chains underestimate tau) and, with several chains, when the chains agree
 (Gelman-Rubin ``R-hat <= 1.1``). Otherwise :class:`ShortRunWarning` is emitted and the error
 is the larger of the autocorrelation error and the spread between chain means.
+
+Frozen series: a component whose every chain is constant (zero variance, e.g. a chain that
+accepts no flip, as in retrieval at T = 0.1) has ``rho(t) = 0/0``. Its autocorrelation time is
+defined as ``tau = 1``: there is no fluctuation to decorrelate, the error ``sqrt(var tau / n)``
+is exactly 0 and ``ess = n_chains n_samples``. The run-length rule is not applied to it (it
+guards against a tau underestimated from too few fluctuations; a frozen series has none), so
+such an estimate is reliable, with error 0 (and binning error 0), however short the run. The
+statement is about the sampled trajectory: a flip of tiny probability may still happen later.
+Chains frozen at *different* values do not agree: R-hat is infinite, the estimate unreliable
+and its error the spread between the chain means.
 """
 
 from __future__ import annotations
@@ -90,13 +100,15 @@ def integrated_time(x, c=WINDOW_C):
     -------
     tau : ndarray of float64, shape x.shape[2:]
         ``1 + 2 sum_{t=1}^{M} rho(t)`` with the chain-averaged normalised autocorrelation rho
-        and the smallest window ``M >= c tau(M)``; 1 for a constant series.
+        and the smallest window ``M >= c tau(M)``; 1 for a constant series (every chain
+        constant: see the module notes).
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"x must have shape (n_chains, n_samples, ...), got shape {x.shape}")
     n = x.shape[1]
-    y = x - x.mean(axis=1, keepdims=True)
+    # a constant chain contributes exact zeros (its mean may differ from its value by rounding)
+    y = np.where(np.all(x == x[:, :1], axis=1, keepdims=True), 0.0, x - x.mean(axis=1, keepdims=True))
     acov = _fft_autocov(y).mean(axis=0)                    # (n, ...)
     var = acov[0]
     flat = acov.reshape(n, -1)
@@ -161,15 +173,20 @@ def estimate(x, *, warn=True, name="observable"):
     if x.ndim < 2 or x.shape[1] < 2:
         raise ValueError(f"estimate needs at least 2 samples per chain, got shape {x.shape}")
     C, n = x.shape[:2]
-    mean = x.mean(axis=(0, 1))
+    constant = np.all(x == x[:, :1], axis=1)                 # (C, ...) chains without fluctuation
+    frozen = constant.all(axis=0)                            # every chain constant (see module notes)
+    same = frozen & np.all(x[:, 0] == x[:1, 0], axis=0)      # ... and all at one value
+    mean = np.where(same, x[0, 0], x.mean(axis=(0, 1)))
     tau = integrated_time(x)
-    var = x.reshape((C * n,) + x.shape[2:]).var(axis=0, ddof=1)
+    var = np.where(same, 0.0, x.reshape((C * n,) + x.shape[2:]).var(axis=0, ddof=1))
     err = np.sqrt(var * tau / (C * n))
-    err_bin = binning_error(x)
-    chain_means = x.mean(axis=1)
+    err_bin = np.where(same, 0.0, binning_error(x))
+    # constant chains: their exact value and zero variance (not the rounding of a mean)
+    chain_means = np.where(constant, x[:, 0], x.mean(axis=1))
     if C >= 2:
-        within = x.var(axis=1, ddof=1).mean(axis=0)
-        between = n * chain_means.var(axis=0, ddof=1)
+        within = np.where(constant, 0.0, x.var(axis=1, ddof=1)).mean(axis=0)
+        between = np.where(np.all(chain_means == chain_means[:1], axis=0), 0.0,
+                           n * chain_means.var(axis=0, ddof=1))
         with np.errstate(invalid="ignore", divide="ignore"):
             rhat = np.sqrt(((n - 1) / n * within + between / n) / within)
         rhat = np.where(within > 0, rhat, np.where(between > 0, np.inf, 1.0))
@@ -178,7 +195,7 @@ def estimate(x, *, warn=True, name="observable"):
     else:
         rhat = np.full(mean.shape, np.nan)
         mixed = np.ones(mean.shape, dtype=bool)
-    long_enough = n >= MIN_LENGTH_IN_TAU * tau
+    long_enough = frozen | (n >= MIN_LENGTH_IN_TAU * tau)
     reliable = bool(np.all(long_enough) and np.all(mixed))
     est = Estimate(mean=mean, error=err, tau=tau, ess=C * n / tau, error_binning=err_bin, rhat=rhat,
                    n_chains=C, n_samples=n, reliable=reliable)

@@ -50,6 +50,7 @@ class MonteCarloEngine(Engine):
         "m_sorted": Observable("time-averaged |m_mu|, sorted in decreasing order (multitasking)", dim="pattern"),
         "energy": Observable("energy per spin"),
         "q": Observable("overlap between two replicas (needs replicas >= 2)"),
+        "n": Observable("overlap with the mean of the examples of archetype 0 (supervised, unsupervised)"),
         "tau_m": Observable("integrated autocorrelation time of m, in sweeps", error=False),
         "reliable": Observable("the estimates (m, energy and those requested) passed the engine's "
                                "run-length and chain checks", error=False, dtype="bool"),
@@ -57,6 +58,8 @@ class MonteCarloEngine(Engine):
         "K": Observable("number of archetypes of the drawn network", error=False),
     }
     default_observables = ("m", "energy", "reliable")
+    theory_observables = {"m": ("m", None), "abs_m": ("m", None), "energy": ("energy", None), "q": ("q", None),
+                          "n": ("n", ("supervised", "unsupervised")), "m_sorted": ("m_all", ("multitasking",))}
 
     def check_point(self, model, params, settings, observables):
         if params.get("beta") is None:
@@ -72,6 +75,9 @@ class MonteCarloEngine(Engine):
             if p["r"] is None or p["M"] is None:
                 raise ValueError(f"a finite {model!r} network needs an integer M: give two of r, M, rho "
                                  f"(got r={p['r']}, M={p['M']}, rho={p['rho']})")
+        if "n" in observables and model not in ("supervised", "unsupervised"):
+            raise ValueError(f"observable 'n' (overlap with the example means) needs a learning model "
+                             f"('supervised', 'unsupervised'), got {model!r}")
         if "q" in observables and settings["replicas"] < 2:
             raise ValueError(f"observable 'q' needs replicas >= 2, got replicas = {settings['replicas']}")
         if settings["field"] == "plefka" and P < 3:
@@ -102,11 +108,12 @@ class MonteCarloEngine(Engine):
         run = simulate(net, beta, settings["sweeps"], seed=dynamics, init=settings["init"],
                        rule=settings["rule"], order=settings["order"], burn_in=settings["burn_in"],
                        every=settings["every"], replicas=settings["replicas"], chains=settings["chains"],
-                       field=settings["field"])
+                       field=settings["field"],
+                       overlaps=net.K if "m_sorted" in observables else None)   # m_sorted: every archetype
         out, reliable = {}, True
         series = None
         for name in observables:
-            if name in ("m", "energy", "q", "tau_m"):
+            if name in ("m", "energy", "q", "n", "tau_m"):
                 est = run.estimate("m" if name == "tau_m" else name, warn=False)
                 reliable &= bool(est.reliable)
                 if name == "tau_m":

@@ -45,6 +45,7 @@ class ReplicaEngine(Engine):
         "m": Observable("Mattis overlap of the (first) condensed pattern", error=False),
         "m_all": Observable("all condensed overlaps (multitasking)", error=False, dim="pattern"),
         "q": Observable("Edwards-Anderson overlap", error=False),
+        "n": Observable("overlap with the mean of the examples (learning families)", error=False),
         "free_energy": Observable("free energy per spin", error=False),
         "energy": Observable("energy per spin", error=False),
         "entropy": Observable("entropy per spin", error=False),

@@ -84,3 +84,27 @@ def test_archetypes_and_examples_sign_of_class_sum():
         datasets.archetypes_and_examples(spins, labels, M=500)
     with pytest.raises(ValueError, match=r"labels must have shape \(1797,\)"):
         datasets.archetypes_and_examples(spins, labels[:5])
+
+
+def test_digits_centred_per_pixel():
+    # threshold="mean": +1 exactly where the grey level exceeds the pixel's mean over the 1797
+    # images (checked in exact integer arithmetic: 1797 * grey > column sum)
+    grey, labels = datasets.digits(binarized=False)
+    spins, labels2 = datasets.digits(threshold="mean")
+    np.testing.assert_array_equal(labels, labels2)
+    assert spins.dtype == np.int8 and set(np.unique(spins)) == {-1, 1}
+    above = len(grey) * grey.astype(np.int64) > grey.astype(np.int64).sum(axis=0)
+    np.testing.assert_array_equal(spins, np.where(above, 1, -1))
+    blank = grey.max(axis=0) == 0                       # pixels blank in every image: -1
+    assert blank.sum() == 3 and np.all(spins[:, blank] == -1)
+    # it differs from the fixed threshold where the pixel mean is far from 8 (the border)
+    fixed, _ = datasets.digits()
+    assert 0.05 < np.mean(spins != fixed) < 0.5
+    # the shared background shrinks: mean |overlap| of distinct archetypes 53/96 -> 0.31875
+    for images, expected in ((fixed, 0.5520833333333334), (spins, 0.31875)):
+        xi, _, _ = datasets.archetypes_and_examples(images, labels, M=1)
+        c = np.abs(xi.astype(np.int64) @ xi.T.astype(np.int64)) / 64
+        assert c[~np.eye(10, dtype=bool)].mean() == pytest.approx(expected, abs=1e-12)
+    for bad in ("median", 0, 17, 2.5):
+        with pytest.raises(ValueError, match=r"threshold must be an integer in \[1, 16\] or 'mean'"):
+            datasets.digits(threshold=bad)

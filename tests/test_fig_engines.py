@@ -79,6 +79,47 @@ def test_digits_engine(tmp_path):
     assert 0.3 < float(ds["archetype_overlap"].values.mean()) < 0.8
 
 
+def test_digits_engine_measures_what_it_says():
+    """Every digits observable recomputed by hand from the same draw (engine called directly)."""
+    from hebbian import datasets
+    from hebbian.gallery import engines
+    settings = dict(rule="archetypes", noise=0.3, tests=4, sweeps=30, binarize="centred", tuples="all")
+    names = ["m_right", "accuracy", "m_input", "accuracy_input", "accuracy_gain", "m_clean", "m_clean_input",
+             "m_clean_gain", "m_clean_average", "originals", "inputs", "outputs", "archetype_overlap"]
+    out = engines.DigitsEngine().run("digits", dict(P=21, M=3, beta=math.inf), settings, names,
+                                     np.random.SeedSequence(11))
+    data_seed, test_seed, _ = np.random.SeedSequence(11).spawn(3)
+    images, labels = datasets.digits(threshold="mean")
+    xi, _, _, test = engines._draw_digits(images, labels, 3, 4, np.random.default_rng(data_seed))
+    clean = test.reshape(40, 64).astype(np.int64)
+    inputs = clean * np.where(np.random.default_rng(test_seed).random((40, 64)) < 0.3, -1, 1)
+    right = np.repeat(np.arange(10), 4)
+    np.testing.assert_array_equal(out["inputs"], inputs.reshape(10, 4, 64)[:, 0].ravel())
+    np.testing.assert_array_equal(out["originals"], test[:, 0].ravel())
+    ov_in = inputs @ xi.T.astype(np.int64) / 64
+    ok_in = (ov_in.argmax(axis=1) == right).astype(float)
+
+    def mean_err(x):
+        return pytest.approx((x.mean(), x.std(ddof=1) / math.sqrt(len(x))), abs=1e-12)
+
+    assert out["accuracy_input"] == mean_err(ok_in)
+    assert out["m_input"] == mean_err(ov_in[np.arange(40), right])
+    assert out["m_clean_input"] == mean_err((inputs * clean).sum(axis=1) / 64)
+    assert abs(out["m_clean_input"][0] - (1 - 2 * 0.3)) < 4 * 0.4 / math.sqrt(40 * 64)   # binomial flips
+    average = np.where(images.sum(axis=0) >= 0, 1, -1)
+    assert out["m_clean_average"] == mean_err(clean @ average / 64)
+    # all index tuples at large odd P (no mirror states -xi) and the ten archetypes stored: every
+    # final state IS an archetype (winner-take-all); the gain is accuracy - accuracy_input image by image
+    outputs = out["outputs"].reshape(10, 64)
+    assert all(any(np.array_equal(o, x) for x in xi) for o in outputs)
+    assert out["accuracy_gain"][0] == pytest.approx(out["accuracy"][0] - out["accuracy_input"][0], abs=1e-12)
+    assert out["m_clean_gain"][0] == pytest.approx(out["m_clean"][0] - out["m_clean_input"][0], abs=1e-12)
+    assert 0 <= out["accuracy_gain"][1] <= 1 and out["m_right"][0] > out["m_input"][0]
+    c = np.abs(xi.astype(np.int64) @ xi.T.astype(np.int64)) / 64
+    assert out["archetype_overlap"] == pytest.approx(c[~np.eye(10, dtype=bool)].mean(), abs=1e-12)
+    assert out["archetype_overlap"] == pytest.approx(0.31875, abs=1e-12)    # centred (fixed: 0.552)
+
+
 def test_digits_validation():
     with pytest.raises(ConfigError, match="M \\+ tests must be <= 174"):
         load_config(text=DIGITS.format(digits="tests = 50").replace("M = [3]", "M = [150]"))
@@ -86,13 +127,21 @@ def test_digits_validation():
         load_config(text=DIGITS.format(digits="").replace("M = [3]", "M = [3]\nalpha = [0.1]"))
     with pytest.raises(ConfigError, match="model"):
         load_config(text=DIGITS.format(digits="").replace('model = "digits"', 'model = "hopfield"'))
+    # supervised class sums reach M: the exact sampler's int64 power sums bound P (refused before any work)
+    with pytest.raises(ConfigError, match=r"P = 11 and M = 40: 64 M\^P must be < 2\^62"):
+        load_config(text=DIGITS.format(digits='rule = "supervised"').replace("M = [3]", "M = [40]")
+                    .replace("P = [2, 4]", "P = [10, 11]"))
+    load_config(text=DIGITS.format(digits='rule = "unsupervised"').replace("M = [3]", "M = [40]")
+                .replace("P = [2, 4]", "P = [10, 11]"))                      # binary patterns: no bound
+    with pytest.raises(ConfigError, match="binarize must be one of"):
+        load_config(text=DIGITS.format(digits='binarize = "median"'))
 
 
 def test_learning_plateau_is_the_large_rho_threshold():
     # the closed form of the ultra-detection plateau against the solver's threshold at large rho
     import replica
     from hebbian.gallery.learning import plateau
-    assert plateau(4) == pytest.approx(0.0063707, rel=1e-4)      # notes/learning_equations.md
+    assert plateau(4) == pytest.approx(0.0063707, rel=1e-4)      # docs/physics/learning.md
     assert plateau(6) == pytest.approx(7.1385e-5, rel=1e-4)
     for P in (4, 6):
         c = replica.critical_capacity("supervised", P=P, rho=1e4)

@@ -1,7 +1,7 @@
 """Dense networks learning from examples (supervised / unsupervised), RS: closed forms, identities,
 reductions to AGS and to the dense network, finite networks (signal-to-noise, Monte Carlo).
 
-Equations and their checks: notes/learning_equations.md and replica/families/learning_rs.py.
+Equations and their checks: docs/physics/learning.md and replica/families/learning_rs.py.
 """
 
 import math
@@ -33,7 +33,7 @@ def _batch(model, **params):
 # ---------------------------------------------------------------------- T = 0 closed forms
 @pytest.mark.parametrize("P", [4, 6])
 def test_alpha_c_at_rho_zero_is_the_closed_form_and_the_dense_network(P):
-    """rho = 0: alpha_c(P) = max_m m^(2P-2) / (2 (P-1)! erfinv(m)^2) (notes), and the same number
+    """rho = 0: alpha_c(P) = max_m m^(2P-2) / (2 (P-1)! erfinv(m)^2) (docs/physics/learning.md), and the same number
     from the dense-network model of the framework (another module, another parametrisation)."""
     r = minimize_scalar(lambda m: -(m ** (2 * P - 2) / (2 * math.factorial(P - 1) * erfinv(m) ** 2)),
                         bounds=(0.5, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
@@ -70,7 +70,9 @@ def test_low_storage_zero_temperature_overlap_exact_binomial():
         S = 2 * k - M
         m = pk[S > 0].sum() - pk[S < 0].sum()
         for model in ("supervised", "unsupervised"):
-            sol = solve(model, P=4, r=r, M=M, beta=INF)
+            # the archetype (example-symmetric) state; the unsupervised network also has
+            # single-example states (learning_examples.py), its thermodynamic state at small M
+            sol = solve(model, P=4, r=r, M=M, beta=INF).branches["retrieval"]
             assert sol.m == pytest.approx(m, abs=1e-12)
 
 
@@ -131,7 +133,9 @@ def test_dense_supervised_at_rho_zero_is_the_dense_network(alpha, beta):
 
 def test_low_storage_supervised_equals_unsupervised():
     for kw in (dict(P=4, r=0.6, M=8, beta=3.0), dict(P=2, r=0.5, M=5, beta=2.0), dict(P=6, r=0.7, M=4, beta=INF)):
-        a, b = solve("supervised", **kw), solve("unsupervised", **kw)
+        # the archetype (example-symmetric) states coincide; the unsupervised network has in
+        # addition single-example states (learning_examples.py, tested in test_fig_learning.py)
+        a, b = solve("supervised", **kw), solve("unsupervised", **kw).branches["retrieval"]
         assert a.m == pytest.approx(b.m, abs=1e-13) and a.free_energy == pytest.approx(b.free_energy, abs=1e-13)
 
 
@@ -396,7 +400,7 @@ def test_low_storage_monte_carlo_agrees_with_the_exact_binomial_theory():
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["supervised", "unsupervised"])
 def test_p2_high_storage_monte_carlo(model):
-    """P = 2, alpha = 0.012, r = 0.3, M = 40, beta = 6 (notes: sup 0.9111, uns 0.8910; measured
+    """P = 2, alpha = 0.012, r = 0.3, M = 40, beta = 6 (docs/physics/learning.md: sup 0.9111, uns 0.8910; measured
     0.915(3) and 0.894(5) at N = 4000): the unsupervised eigenmode theory is seen by the MC."""
     alpha, r, M, beta, N = 0.012, 0.3, 40, 6.0, 4000
     th = solve(model, P=2, alpha=alpha, r=r, M=M, beta=beta).branches["retrieval"]

@@ -1,6 +1,6 @@
 """Multitasking network (diluted archetypes, low storage), with and without examples, RS (= exact
 mean field at finite K): T = 0 amplitudes, T_c, identities, exact finite-N enumeration, regime
-boundaries, Monte Carlo. Equations and checks: notes/learning_equations.md."""
+boundaries, Monte Carlo. Equations and checks: docs/physics/multitasking.md."""
 
 import math
 

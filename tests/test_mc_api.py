@@ -8,7 +8,7 @@ import pytest
 
 import montecarlo
 from hebbian import Network, patterns
-from montecarlo import _engine, parallel_tempering, simulate
+from montecarlo import _engine, _jit, _loop, parallel_tempering, simulate
 
 
 @pytest.fixture(scope="module")
@@ -147,15 +147,17 @@ def test_results_do_not_depend_on_threads_or_blocks(which):
         numba.set_num_threads(old)
     assert np.array_equal(one.m, two.m) and np.array_equal(one.energy, two.energy)
     assert np.array_equal(one.q, two.q) and np.array_equal(one.state.rng, two.state.rng)
-    # explicit block sizes (interleaving 1, 2 or 7 units per thread) change nothing either
+    # units run one after the other (HEBBIAN_PARALLEL=0) or on threads: the same numbers
     model = _engine.prepare(_engine.as_networks(nets)[0])
     outs = []
-    for block in (1, 2, 7):
-        st = _engine.fresh_state((model.v.shape[0], 7, 2, 1, model.N), 4, model, None)
-        outs.append(_engine.execute(model, st, betas=[1.2], rule=0, order=0, sweeps=10, burn_in=0, every=1,
-                                    block=block))
-    for o in outs[1:]:
-        assert np.array_equal(o.m, outs[0].m) and np.array_equal(o.q, outs[0].q)
+    for parallel in (False, True):
+        _jit_parallel, _jit.PARALLEL = _jit.PARALLEL, parallel
+        try:
+            st = _engine.fresh_state((model.v.shape[0], 7, 2, 1, model.N), 4, model, None)
+            outs.append(_engine.execute(model, st, betas=[1.2], rule=0, order=0, sweeps=10, burn_in=0, every=1))
+        finally:
+            _jit.PARALLEL = _jit_parallel
+    assert np.array_equal(outs[1].m, outs[0].m) and np.array_equal(outs[1].q, outs[0].q)
 
 
 @pytest.mark.parametrize("tempering", [False, True])
@@ -180,34 +182,18 @@ def test_continuing_a_run_is_bit_identical(net, dense, tempering):
         assert np.array_equal(whole.m, both)
 
 
-def test_one_kernel_serves_every_network(net, dense):
-    """One compiled kernel, one signature, for every family and shape (nothing recompiles)."""
-    from montecarlo import _native
-    simulate(net, 1.0, 3, seed=1)
-    k = _native.kernel("block")
+def test_one_sweep_loop_per_family_and_dtype(net, dense):
+    """Each family's sweep loop is compiled once: networks of any shape (and replicas,
+    tempering, learning) reuse it; int16 overlaps up to sum_i |v_ip| = 32767, int32 beyond."""
     for seed in range(3):
-        simulate(Network(patterns.binary(5, 30, seed), 2), 0.5 + seed, 3, seed=seed, chains=seed + 1)
+        simulate(Network(patterns.binary(5 + seed, 30 + seed, seed), 2), 0.5 + seed, 3, seed=seed,
+                 chains=seed + 1, replicas=2)
+    parallel_tempering(net, [0.5, 1.0], 3, seed=1)
     simulate(dense, 1.0, 3, seed=1)
-    simulate(Network(patterns.diluted(3, 20, 0.3, np.random.default_rng(2)), 3), 1.0, 3, seed=1)
-    assert _native.kernel("block") is k and set(_native._LOADED) == {"block"}
-
-
-def test_warm_start_needs_neither_numba_nor_scipy(net):
-    """With the kernel cached, a new process samples without importing Numba (or SciPy)."""
-    simulate(net, 1.0, 3, seed=1)                           # the cache is warm now
-    code = ("import sys, numpy as np; from hebbian import Network, patterns; from montecarlo import simulate; "
-            "simulate(Network(patterns.binary(3, 40, np.random.default_rng(0)), 2), 1.0, 3, seed=1); "
-            "print(sorted(m for m in ('numba', 'scipy') if m in sys.modules))")
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-    root = str(Path(__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True,
-                         check=True)
-    from montecarlo import _jit
-    assert out.stdout.strip() == ("[]" if _jit.NATIVE and _jit.CACHE else out.stdout.strip())
+    simulate(Network(patterns.binary(4, 25, 3), 3), 1.0, 3, seed=1)
+    assert len(_loop.RUN["pair"].signatures) == 1 and len(_loop.RUN["table"].signatures) == 1
+    assert _engine.prepare([net]).s_dtype == np.int16
+    assert _engine.prepare([Network(patterns.binary(2, 40000, 0), 2)]).s_dtype == np.int32
 
 
 def test_zero_temperature_rule_name(net):
@@ -225,13 +211,13 @@ def test_pair_field_bound_chooses_int32_sums_only_when_exact():
     v2[1, 0] = [5, -7]
     v2[1, 2, 1] = 3
     assert _engine.pair_field_bound(v2) == 12 * 10               # max_i sum_p |v| times max_p sum_i |v|
-    assert _engine.prepare([Network(patterns.binary(3, 50, 1), 2)]).mode == 1
+    assert _engine.prepare([Network(patterns.binary(3, 50, 1), 2)]).fam_nets[0].wide == 0
 
 
 @pytest.mark.parametrize("learn", [False, True])
 def test_int32_and_int64_pair_sums_give_the_same_numbers(learn):
-    """The two exact pair-field sums of the kernel (mode 1: int32, mode 0: int64) follow the same
-    trajectories, with single and interleaved chains."""
+    """The two exact pair-field sums of the kernel (int32, and int64 when ``wide``) follow the same
+    trajectories."""
     rng = np.random.default_rng(4)
     if learn:
         xi = patterns.binary(3, 60, rng)
@@ -239,30 +225,59 @@ def test_int32_and_int64_pair_sums_give_the_same_numbers(learn):
     else:
         net = Network(patterns.diluted(4, 60, 0.4, rng), 2)
     model = _engine.prepare([net])
-    assert model.fam == 0 and model.mode == 1
+    assert model.family == "pair" and model.fam_nets[0].wide == 0
     outs = []
-    for mode in (1, 0):
-        model.mode = mode
-        for block in (1, 3):
-            st = _engine.fresh_state((1, 3, 2, 1, model.N), 8, model, None)
-            outs.append(_engine.execute(model, st, betas=[0.8], rule=0, order=0, sweeps=20, burn_in=0, every=2,
-                                        block=block))
+    for wide in (0, 1):
+        model.fam_nets = [model.fam_nets[0]._replace(wide=wide)]
+        st = _engine.fresh_state((1, 3, 2, 1, model.N), 8, model, None)
+        outs.append(_engine.execute(model, st, betas=[0.8], rule=0, order=0, sweeps=20, burn_in=0, every=2))
     for o in outs[1:]:
         assert np.array_equal(o.m, outs[0].m) and np.array_equal(o.energy, outs[0].energy)
         assert np.array_equal(o.q, outs[0].q)
 
 
-def test_l2_size_is_read_from_sysfs_with_a_default(tmp_path):
-    """Chains are interleaved only beyond the per-core L2 cache, read from sysfs."""
-    for k, (level, kind, size) in enumerate([("1", "Data", "48K"), ("1", "Instruction", "32K"), ("2", "Unified", "2048K"),
-                                              ("3", "Unified", "32M")]):
-        d = tmp_path / f"index{k}"
-        d.mkdir()
-        (d / "level").write_text(level + "\n")
-        (d / "type").write_text(kind + "\n")
-        (d / "size").write_text(size + "\n")
-    assert _engine._l2_bytes(root=str(tmp_path)) == 2048 * 1024
-    (tmp_path / "index2" / "size").write_text("1M\n")
-    assert _engine._l2_bytes(root=str(tmp_path)) == 1024 ** 2
-    assert _engine._l2_bytes(default=123, root=str(tmp_path / "absent")) == 123
-    assert _engine.L2_BYTES >= 64 * 1024
+# ------------------------------------------------------------------ recorded overlaps (memory independent of K)
+@pytest.mark.filterwarnings("ignore::montecarlo.ShortRunWarning")
+def test_overlaps_default_is_min_k_64_plus_the_largest_other():
+    """By default m holds archetypes 0..63 and m_rest the largest |m| over the others, sample by
+    sample; overlaps=K records all, on the same trajectory."""
+    net = Network(patterns.binary(80, 60, np.random.default_rng(5)), 2)
+    full = simulate(net, 0.7, 12, seed=3, chains=2, replicas=2, burn_in=0, overlaps=80)
+    part = simulate(net, 0.7, 12, seed=3, chains=2, replicas=2, burn_in=0)
+    assert full.m.shape[-1] == 80 and full.m_rest is None
+    assert part.m.shape[-1] == 64 and part.m_rest.shape == part.energy.shape
+    assert np.array_equal(part.m, full.m[..., :64])
+    assert np.array_equal(part.m_rest, np.abs(full.m[..., 64:]).max(axis=-1))
+    assert np.array_equal(part.state.spins, full.state.spins)
+    few = simulate(net, 0.7, 12, seed=3, chains=2, replicas=2, burn_in=0, overlaps=1)
+    assert np.array_equal(few.m, full.m[..., :1])
+    assert np.array_equal(few.m_rest, np.abs(full.m[..., 1:]).max(axis=-1))
+    assert few.mean("m_rest") > 0 and np.isfinite(few.error("m_rest"))
+    small = simulate(Network(patterns.binary(3, 40, 0), 2), 1.0, 5, seed=1)
+    assert small.m.shape[-1] == 3 and small.m_rest is None
+
+
+@pytest.mark.parametrize("rule", ["supervised", "unsupervised"])
+def test_overlaps_of_learning_networks(rule):
+    """n (class overlaps) follows overlaps= like m: its first columns and n_rest, the largest
+    |n| over the other classes, equal those of the full record."""
+    rng = np.random.default_rng(7)
+    xi = patterns.binary(5, 40, rng)
+    net = Network.from_examples(patterns.examples(xi, 3, 0.7, rng), 3, rule, r=0.7, archetypes=xi)
+    full = simulate(net, 1.0, 10, seed=2, burn_in=0, overlaps=5, chains=2)
+    part = simulate(net, 1.0, 10, seed=2, burn_in=0, overlaps=2, chains=2)
+    assert full.n.shape[-1] == 5 and full.n_rest is None
+    assert np.array_equal(part.n, full.n[..., :2])
+    np.testing.assert_allclose(part.n_rest, np.abs(full.n[..., 2:]).max(axis=-1), rtol=1e-15, atol=0)
+    assert np.array_equal(part.m_rest, np.abs(full.m[..., 2:]).max(axis=-1))
+    # the class overlaps are hebbian's own
+    spins = full.state.spins[0, :, 0, 0]
+    np.testing.assert_allclose(full.n[:, -1], net.example_overlaps(spins), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 4, 2.5, "all"])
+def test_bad_overlaps_are_refused(net, no_work, bad):
+    with pytest.raises(ValueError, match="overlaps"):
+        simulate(net, 1.0, 10, seed=1, overlaps=bad)
+    with pytest.raises(ValueError, match="overlaps"):
+        parallel_tempering(net, [0.5, 1.0], 10, seed=1, overlaps=bad)

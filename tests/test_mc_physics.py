@@ -86,7 +86,7 @@ def _gauss(f, split):
 
 
 def ags_retrieval(alpha, beta):
-    """Amit-Gutfreund-Sompolinsky RS retrieval state (shared/physics/hopfield_dense.md):
+    """Amit-Gutfreund-Sompolinsky RS retrieval state (docs/physics/hopfield.md):
     m = E tanh(beta h), q = E tanh^2(beta h), h = m + sqrt(alpha r) z, r = q / (1 - beta(1-q))^2;
     energy per spin u = alpha/2 - m^2/2 - (alpha/2) [1/A + beta q (1-q)/A^2], A = 1 - beta(1-q)."""
     m, q = 1.0, 0.999

@@ -89,3 +89,40 @@ def test_monte_carlo_errors_match_the_spread_of_independent_runs():
     naive = np.array([simulate(net, 1.1, 1200, seed=s, burn_in=200).energy.std(ddof=1) / np.sqrt(1000)
                       for s in range(5)])
     assert np.mean(naive) < 0.7 * np.std(means, ddof=1)
+
+
+# ------------------------------------------------------------------ frozen chains (issue 12, point 4)
+def test_frozen_series_is_reliable_with_zero_error_whatever_its_length():
+    """A series without fluctuation (zero variance in every chain) is not 'too short': tau = 1
+    by definition, error exactly 0, reliable, no warning -- even with far fewer than 50 samples,
+    and with a value (0.9) whose mean is not exact in floating point."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in (np.full((1, 7), 0.9), np.full((3, 20, 2), -0.37), np.full((2, 10), 1.0 / 3.0)):
+            est = estimate(x)
+            assert est.reliable and np.all(est.error == 0.0) and np.all(est.tau == 1.0)
+            assert np.all(est.error_binning[~np.isnan(est.error_binning)] == 0.0)
+            assert np.all(est.mean == x[0, 0]) and np.all(est.ess == x.shape[0] * x.shape[1])
+    # chains frozen at different values disagree: unreliable, error = their spread
+    y = np.concatenate([np.full((1, 30), 0.2), np.full((1, 30), 0.6)])
+    with pytest.warns(ShortRunWarning, match="R-hat"):
+        est = estimate(y)
+    assert not est.reliable and est.error == pytest.approx(0.2, rel=1e-12)
+    # a frozen component next to a fluctuating short one: the short one still fails
+    z = np.stack([np.full((2, 20), 0.5), _ar1(0.9, 20, 2, seed=3)], axis=-1)
+    est = estimate(z, warn=False)
+    assert not est.reliable and est.error[0] == 0.0 and est.error[1] > 0.0
+
+
+def test_frozen_retrieval_chain_is_reliable():
+    """Hopfield retrieval at T = 0.1 accepts no flip: m, energy are exact, error 0, reliable,
+    and no ShortRunWarning although the run has only 27 samples (< 50 tau)."""
+    net = Network(patterns.binary(3, 200, np.random.default_rng(1)), 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = simulate(net, 10.0, 30, seed=2, init="pattern", chains=3)
+        assert np.all(run.acceptance == 0.0)
+        for name in ("m", "energy"):
+            est = run.estimate(name)
+            assert est.reliable and np.all(est.error == 0.0) and np.all(est.tau == 1.0)
+        assert run.mean("m")[0] == 1.0 and run.error("m")[0] == 0.0

@@ -85,7 +85,7 @@ def test_all_tuples_differs_from_distinct_for_dense():
 
 
 def test_pairwise_hopfield_identity():
-    """P = 2, power normalisation: H = -(N/2) sum_mu m_mu^2 + K/2 (physics notes)."""
+    """P = 2, power normalisation: H = -(N/2) sum_mu m_mu^2 + K/2 (docs/physics/conventions.md)."""
     rng = np.random.default_rng(1)
     N, K = 500, 25
     xi = patterns.binary(K, N, rng)
@@ -100,7 +100,7 @@ def test_pairwise_hopfield_identity():
 
 @pytest.mark.parametrize("P", [2, 3, 4])
 def test_krawtchouk_closed_forms(P):
-    """For +-1 entries e_P depends only on S = sum x: e_2, e_3, e_4 of the physics notes."""
+    """For +-1 entries e_P depends only on S = sum x: e_2, e_3, e_4 of docs/physics/conventions.md."""
     rng = np.random.default_rng(2)
     n = 11
     net = Network(np.ones((1, n), dtype=np.int8), P)
@@ -293,3 +293,45 @@ def test_distinct_tuple_count_is_binomial():
     assert np.count_nonzero(J) == math.perm(N, P)
     assert tensor_energy(net, J, np.ones(N)) == pytest.approx(-net.scale * math.comb(N, P))
     assert sum(1 for _ in itertools.combinations(range(N), P)) == math.comb(N, P)
+
+
+def test_boolean_and_zero_one_patterns_are_refused():
+    """0/1 data passes the entry check as diluted patterns (zeros = blanks) and would give
+    wrong physics without a word (retrieval m ~ 0.5, issue 15): refused unless declared."""
+    xi = patterns.binary(3, 40, 0)
+    with pytest.raises(ValueError, match="xi must hold \\+-1 .* got a boolean array"):
+        Network(xi > 0, 2)
+    with pytest.raises(ValueError, match="xi holds only 0 and 1 entries"):
+        Network((xi > 0).astype(np.int8), 2)
+    with pytest.raises(ValueError, match="xi holds only 0 and 1 entries"):
+        Network((xi > 0).astype(float), 4)
+    with pytest.raises(ValueError, match="xi must hold \\+-1"):
+        Network(xi > 0, 2, diluted=True)                  # booleans never
+    # the rare diluted array without a -1 entry is accepted when declared
+    sparse = np.array([[0, 1, 0, 0, 0], [0, 0, 0, 1, 0]], dtype=np.int8)
+    assert Network(sparse, 2, diluted=True).K == 2
+    # +-1 and genuinely diluted patterns (with -1 entries) need nothing; all +1 is a +-1 pattern
+    Network(xi, 2)
+    Network(patterns.diluted(3, 40, 0.5, 1), 2)
+    Network(np.ones((1, 6), dtype=np.int8), 2)
+    eta = patterns.examples(xi, 3, 0.8, 2)
+    with pytest.raises(ValueError, match="examples must hold \\+-1"):
+        Network.from_examples(eta > 0, 2)
+    with pytest.raises(ValueError, match="examples holds only 0 and 1 entries"):
+        Network.from_examples((eta > 0).astype(np.int8), 2)
+    with pytest.raises(ValueError, match="archetypes holds only 0 and 1 entries"):
+        Network.from_examples(eta, 2, archetypes=(xi > 0).astype(np.int8))
+
+
+def test_model_networks_of_diluted_archetypes_are_declared_diluted():
+    """make_network draws diluted archetypes itself: even without a -1 entry they are diluted."""
+    from hebbian.models import make_network
+    found = None
+    for seed in range(2000):                            # small N, strong dilution: some draws lack -1
+        xi = patterns.diluted(1, 2, 0.9, seed)
+        if not (xi == -1).any() and (xi == 0).any():
+            found = seed
+            break
+    assert found is not None
+    net = make_network("multitasking", 2, found, K=1, d=0.9)
+    assert np.array_equal(net.xi, patterns.diluted(1, 2, 0.9, found))

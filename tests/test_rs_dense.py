@@ -113,7 +113,7 @@ def test_nishimori_identity_fails_off_the_line():
 
 
 def _notes_pressure(m, q, P, alpha, beta):
-    """A(m, q) exactly as written in the physics notes, with scipy quadrature (independent route)."""
+    """A(m, q) exactly as written in docs/physics/dense.md, with scipy quadrature (independent route)."""
     from scipy import integrate
     aB = 0.5 * math.factorial(P) * alpha
     xi = lambda t: 0.5 * aB * t ** P  # noqa: E731

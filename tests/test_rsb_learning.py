@@ -1,9 +1,9 @@
 """Dense learning from examples (supervised / unsupervised) at 1RSB.
 
-Independent routes: the T = 0 RS closed forms of shared/physics/dense_learning.md
+Independent routes: the T = 0 RS closed forms of docs/physics/learning.md
 (s^2 = rho n^(2P-2) + Delta, x = n^(P-1)/s, m = erf(x/sqrt 2),
 n = [m + rho n^(P-1) sqrt(2/pi) e^(-x^2/2)/s]/(1+rho)); the P = 2 supervised equations of
-the notes (AGS with a noisy condensed pattern) solved here by 2-D Gauss-Hermite; the
+docs/physics/learning.md (AGS with a noisy condensed pattern) solved here by 2-D Gauss-Hermite; the
 dense network (rho = 0); finite differences of f in n (the n-equation).
 """
 
@@ -118,7 +118,7 @@ def test_low_storage_has_no_breaking():
     sol = replica.solve("supervised", level="1rsb", P=4, K=3, rho=0.3, beta=INF)
     ret = sol.branches["retrieval"]
     assert ret.found and ret.delta == 0.0 and ret.x == 1.0
-    # T = 0, no archetype noise: m = erf(1/sqrt(2 rho)) (notes) at the retrieval state
+    # T = 0, no archetype noise: m = erf(1/sqrt(2 rho)) (docs/physics/learning.md) at the retrieval state
     assert ret.m == pytest.approx(math.erf(1 / math.sqrt(2 * 0.3)), rel=1e-9)
 
 

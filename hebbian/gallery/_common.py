@@ -50,6 +50,28 @@ def converged_curve(ds, x, y="m"):
     return xs[ok], ys[ok]
 
 
+def mc_mean(ds, name):
+    """The sweep's disorder average of an observable, its error bar and the number of networks.
+
+    These are the numbers of the result file (``<name>``, ``<name>_err``: the standard error
+    of the mean over the networks); the gallery computes no error bar of its own.
+    """
+    return ds[name], ds[f"{name}_err"], int(ds.sizes.get("sample", 1))
+
+
+def mc_extrapolated(ax, x, ds, name, *, color="0.15", label=r"MC, $N \to \infty$ (fit over the sizes)"):
+    """Draw the N -> infinity extrapolations ``<name>_inf +- <name>_inf_err`` of a sweep (stars)."""
+    y = np.asarray(ds[f"{name}_inf"].values, float)
+    e = np.asarray(ds[f"{name}_inf_err"].values, float)
+    ok = finite(x, y, e)
+    if ok.any():
+        ax.errorbar(np.asarray(x, float)[ok], y[ok], yerr=e[ok], fmt="*", color=color, ms=6.5, mew=0.6,
+                    elinewidth=0.9, capsize=1.5, label=label, zorder=5)
+
+
+ERRORBAR_NOTE = "error bars: standard error of the mean over the networks"
+
+
 def close(fig):
     import matplotlib.pyplot as plt
     plt.close(fig)

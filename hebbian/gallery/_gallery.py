@@ -2,11 +2,11 @@
 
 The list of figures, the sweep configs each one draws from and the reduced sizes of
 ``--quick`` live in ``configs/gallery.toml`` (the manifest); the configs themselves are the
-full-size sweeps, runnable on their own (``mpiexec -n R python scripts/sweep.py
-configs/<name>.toml``). Results of a gallery run are in ``OUT/results/<config>.h5`` (the
-sweep journals next to them, so an interrupted gallery resumes); ``from_results`` draws from
-existing result files instead of computing (e.g. the ``results/gallery/`` written by the
-cluster runs of the configs).
+full-size sweeps, runnable on their own (``mpiexec -n R hebbian-sweep <name>``, or
+``python scripts/sweep.py configs/<name>.toml`` in a checkout). Results of a gallery run are
+in ``OUT/results/<config>.h5`` (the sweep journals next to them, so an interrupted gallery
+resumes); ``from_results`` draws from existing result files instead of computing (e.g. the
+``results/gallery/`` written by the cluster runs of the configs).
 """
 
 from __future__ import annotations
@@ -56,11 +56,10 @@ class FigureSpec:
 
 
 def default_configs_dir():
-    """``configs/`` of the source tree (next to the ``hebbian`` package), or ``$HEBBIAN_CONFIGS``."""
-    env = os.environ.get("HEBBIAN_CONFIGS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "configs"
+    """The shipped configs: ``$HEBBIAN_CONFIGS``, else the installed package's ``hebbian/configs``
+    (wheel), else the checkout's ``configs/`` (:func:`hebbian._resources.configs_dir`)."""
+    from .._resources import configs_dir
+    return configs_dir()
 
 
 def load_gallery(configs_dir=None):
@@ -204,21 +203,43 @@ def make_figures(names=None, out="gallery", *, quick=False, from_results=None, c
     if rank != 0:
         return None
     elapsed = time.perf_counter() - t0
-    report = agreement.summarize(records, notes)
+    path = out / "agreement.json"
     meta = {"quick": bool(quick), "from_results": str(from_results) if from_results is not None else None,
             "figures": {n: [os.path.relpath(p, out) for p in ps] for n, ps in figures.items()},
             "elapsed_seconds": round(elapsed, 1), "seconds_per_figure": timings,
             "load_average_start": load0, "load_average_end": _loadavg(),
             "ranks": comm.size if comm is not None else 1, "failed_tasks": failed,
-            "mapping": agreement.MAPPING_TEXT, "error_bars": agreement.ERROR_TEXT}
-    path = out / "agreement.json"
+            "error_bars": agreement.ERROR_TEXT}
+    if path.exists():
+        # a redraw of some figures replaces only their records (and notes, files, timings)
+        old = agreement.read(path)
+        if bool(old["meta"].get("quick")) == bool(quick):
+            records = agreement.merge(old["records"], records, names)
+            for fig, entry in old["report"].get("by_figure", {}).items():
+                if fig not in names:
+                    notes.setdefault(fig, entry.get("notes", []))
+            for key in ("figures", "seconds_per_figure"):
+                both = {**{k: v for k, v in old["meta"].get(key, {}).items() if k not in names}, **meta[key]}
+                meta[key] = {k: both[k] for k in sorted(both, key=lambda k: list(gallery).index(k)
+                                                        if k in gallery else len(gallery))}
+        else:
+            print(f"gallery: {path} held {'quick' if old['meta'].get('quick') else 'full-size'} records: "
+                  "replaced", file=stream, flush=True)
+    report = agreement.summarize(records, notes)
     agreement.write(path, records, report, meta)
     return {"figures": figures, "agreement": path, "records": records, "report": report, "elapsed": elapsed,
             "failed": failed}
 
 
 def sweep_commands(names=None, *, quick=False, configs_dir=None, ranks=16):
-    """The command lines that compute the sweeps of the chosen figures (for a cluster)."""
+    """The command lines that compute the sweeps of the chosen figures (for a cluster).
+
+    The shipped configs are named (``hebbian-sweep fig2_hopfield_mc_T``: any install, any
+    directory), others given by path. Full size, the results go to the configs' outputs
+    (``results/gallery/<config>.h5``); with ``quick`` to ``results/gallery-quick/<config>.h5``
+    (draw them with ``--quick --from-results results/gallery-quick``).
+    """
+    shipped = configs_dir is None
     configs_dir = Path(configs_dir) if configs_dir is not None else default_configs_dir()
     gallery = load_gallery(configs_dir)
     lines = []
@@ -227,12 +248,14 @@ def sweep_commands(names=None, *, quick=False, configs_dir=None, ranks=16):
         lines.append(f"# figure {spec.number}: {spec.title}")
         for key in spec.configs:
             sets = "".join(f" --set '{o}'" for o in spec.quick.get(key, ())) if quick else ""
-            path = configs_dir / (key + ".toml")
-            try:
-                path = Path(os.path.relpath(path))
-            except ValueError:                  # pragma: no cover - another drive on Windows
-                pass
-            lines.append(f"mpiexec -n {ranks} python scripts/sweep.py {path}{sets}")
+            out = f" --out results/gallery-quick/{key}.h5" if quick else ""
+            path = key if shipped else configs_dir / (key + ".toml")
+            if not shipped:
+                try:
+                    path = Path(os.path.relpath(path))
+                except ValueError:              # pragma: no cover - another drive on Windows
+                    pass
+            lines.append(f"mpiexec -n {ranks} hebbian-sweep {path}{sets}{out}")
     return lines
 
 
@@ -242,7 +265,7 @@ def _find_result(directory, key):
             return cand
     raise FileNotFoundError(f"no result for config {key!r} in {str(directory)!r} (looked for {key}.h5, "
                             f"{key}/result.h5, results/{key}.h5): run "
-                            f"'python scripts/sweep.py configs/{key}.toml' first")
+                            f"'hebbian-sweep {key}' first (hebbian-figures --commands lists them all)")
 
 
 def _remove_sweep(target):

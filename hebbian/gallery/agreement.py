@@ -1,171 +1,202 @@
-"""Monte Carlo against replica theory: one record per Monte Carlo point, and an honest summary.
+"""Monte Carlo against replica theory: N -> infinity extrapolations, z-scores and verdicts.
 
-A record (a dict, one per MC estimate) holds the figure and panel, the observable, the
-parameters, the size ``N``, the disorder-averaged Monte Carlo value ``mc`` with its error
-``mc_err`` and the number of networks ``n_samples``, the theory value at the same point
-(level, branch and the finite-N mapping used), ``z = (mc - theory) / mc_err``, and, where
-``|z| > 3`` is understood, an ``explanation``: a list of ``{"tag", "detail"}`` items. Tags:
+The Monte Carlo sweeps of the gallery carry a ``[theory]`` table, so their result files hold,
+at every point of the grid without ``N``, the theory ``<obs>_theory`` and the N -> infinity
+extrapolation of the disorder-averaged Monte Carlo ``<obs>_inf +- <obs>_inf_err`` (weighted
+least squares over >= 3 sizes, :func:`hebbian.finite_size.extrapolate`) with
+``<obs>_z = (<obs>_inf - <obs>_theory) / <obs>_inf_err``. :func:`from_sweep` turns those
+variables into one record per point and observable (vector observables: per component):
+``figure``, ``panel``, ``observable``, ``params``, ``sizes``, ``n_samples``, ``theory`` (with
+``theory_level`` and ``theory_branch``), ``mc_inf``, ``mc_inf_err``, ``form``, ``fit_pvalue``,
+``z``, ``alternatives`` and ``verdict`` with its ``reason``. The numbers are those of the
+sweep file: the gallery computes no error bar of its own.
 
-* ``finite_size`` -- the deviation from the N -> infinity theory shrinks with N at the same
-  parameters (by at least 20% and beyond the error bars), or is at most 1/N, the order of the
-  corrections the theory neglects (both added by :func:`summarize` from the records
-  themselves), or the figure compared the point with a finite-N prediction that agrees (e.g.
-  the mean |m| of an amplitude that vanishes at N -> infinity, multitasking);
-* ``rsb`` -- the RS solution compared with is replicon (AT) unstable at this point;
-* ``metastability`` -- near the end of the branch the simulation follows (spinodal): part of
-  the networks left it, or the branch does not exist at this N -> infinity point;
-* ``crosstalk`` -- a sub-leading multitasking amplitude: |m| of a finite network carries a
-  positive O(1/sqrt N) bias from the other patterns' noise;
-* ``soft_mode`` -- the symmetric (parallel) multitasking state has a flat direction;
-* ``slow_dynamics`` -- the engine flagged the estimate (run shorter than 50 tau, or chains
-  disagree);
-* ``zero_temperature_dynamics`` -- T = 0 asynchronous dynamics stops in the first local
-  minimum, which is not the equilibrium state the theory describes;
-* ``example_states`` -- unsupervised learning at small M: single examples are attractors
-  (m close to r), a state the archetype theory does not describe;
-* ``few_samples`` -- |z| > 3 but within the 99.73% quantile of Student's t with
-  n_samples - 1 degrees of freedom: with a handful of networks the error bar is itself a
-  noisy estimate and such a z is not significant (added by :func:`summarize` only where no
-  other reason applies).
+Verdicts (:data:`VERDICTS`), decided by :func:`verdict` from stated criteria only:
 
-Records whose ``|z| > 3`` carry no explanation are reported as ``unexplained``.
+* ``"agree"``: ``|z| <= 3``;
+* ``"rsb"``: ``|z| > 3`` against RS, the RS state compared is replicon (AT) unstable at
+  that point, and the 1RSB prediction of the same branch (an alternative of kind ``"rsb"``)
+  agrees: ``|z_1rsb| <= 3`` with the same Monte Carlo error;
+* ``"metastable"``: ``|z| > 3``, and another locally stable state of the same theory (an
+  alternative of kind ``"metastable"``, e.g. the state the runs fell into) agrees,
+  ``|z_alt| <= 3``;
+* ``"disagree"``: ``|z| > 3`` and no criterion above holds;
+* ``"not compared"``: no z -- the branch does not exist at the point (theory NaN) or fewer
+  than 3 sizes have a positive error bar (the reason says which).
+
+Every criterion compares the Monte Carlo with a theory value, so shifting the theory (all of
+its values) turns every verdict into ``"disagree"`` (tested). No verdict comes from the Monte
+Carlo data alone.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 
-__all__ = ["disorder_mean", "record", "summarize", "write", "read", "MAPPING_TEXT", "ERROR_TEXT", "TAGS"]
+__all__ = ["from_sweep", "fit_record", "verdict", "alternative", "summarize", "merge", "write", "read", "VERDICTS", "Z_AGREE",
+           "ERROR_TEXT"]
 
-#: a deviation "shrinks with N" when it is at least 20% smaller at the largest N (and significantly so)
-SHRINK = 0.8
+Z_AGREE = 3.0
+VERDICTS = ("agree", "rsb", "metastable", "disagree", "not compared")
 
-TAGS = ("finite_size", "rsb", "metastability", "crosstalk", "soft_mode", "slow_dynamics",
-        "zero_temperature_dynamics", "example_states", "few_samples")
-
-ERROR_TEXT = ("mc_err is the standard error of the disorder average over n_samples networks: "
-              "max(std over networks / sqrt(n), sqrt(sum of the per-network thermal errors^2) / n); the "
-              "spread over networks includes the thermal noise of each, the second term keeps it from "
-              "being accidentally small with few networks; both are floored at 1/(N sqrt(n)), since the overlap "
-              "of one network is resolved to 2/N (identical T = 0 outcomes must not give a zero error). With one "
-              "network it is the thermal error (autocorrelation-corrected) alone, floored at 1/N. "
-              "z = (mc - theory) / mc_err.")
-
-MAPPING_TEXT = ("Theory at the Monte Carlo point through Network.effective_parameters for binary "
-                "archetypes (hopfield, dense): alpha_eff = K / ((N-1)...(N-P+1)), beta_eff = lambda beta with "
-                "lambda = c_N C(N-1, P-1) / (P/2) (lambda = (N-1)/N for the pairwise 'power' normalisation, "
-                "exactly 1 for 'binomial', which the dense runs use); K = round(alpha N^(P-1)) as the runs "
-                "draw it. Multitasking and learning (K finite, N >= 1000): the N -> infinity parameters "
-                "(corrections O(1/N)), learning with the exact binomial average over the M examples.")
+ERROR_TEXT = ("mc_inf +- mc_inf_err is the N -> infinity extrapolation of the disorder average (the sweep's "
+              "<obs>_inf, <obs>_inf_err): weighted least squares over the sizes with the errors <obs>_err, the "
+              "standard error of the mean over the networks at each size (std / sqrt(networks), which includes "
+              "the thermal noise); errors inflated by sqrt(chi2/dof) when the fit is poor (p < 0.05). "
+              "z = (mc_inf - theory) / mc_inf_err.")
 
 
-def disorder_mean(ds, name):
-    """Disorder average of an observable of a Monte Carlo result, with the error bar we use.
+def alternative(kind, theory, *, level, branch):
+    """Another theory value a record may be checked against (``kind``: ``"rsb"`` or ``"metastable"``)."""
+    if kind not in ("rsb", "metastable"):
+        raise ValueError(f"kind must be 'rsb' or 'metastable', got {kind!r}")
+    return {"kind": kind, "level": level, "branch": branch, "theory": float(theory)}
+
+
+def verdict(rec):
+    """``(verdict, reason)`` of a record with ``z``, ``mc_inf``, ``mc_inf_err``, ``alternatives``
+    and ``theory_rs_stable`` (see the module docstring for the criteria)."""
+    z = rec["z"]
+    if not math.isfinite(z):
+        return "not compared", rec.get("not_compared_reason") or "no z-score"
+    if abs(z) <= Z_AGREE:
+        return "agree", f"|z| = {abs(z):.2f} <= {Z_AGREE:g}"
+    for alt in rec.get("alternatives", ()):
+        za = alt.get("z", math.nan)
+        if not (math.isfinite(za) and abs(za) <= Z_AGREE):
+            continue
+        if alt["kind"] == "rsb" and rec.get("theory_rs_stable") is False:
+            return "rsb", (f"RS is replicon-unstable here and differs by z = {z:+.1f}; the {alt['level']} "
+                           f"{alt['branch']} value {alt['theory']:.5g} agrees (z = {za:+.2f})")
+        if alt["kind"] == "metastable":
+            return "metastable", (f"z = {z:+.1f} against the {rec['theory_branch']} state; the runs are in the locally "
+                                  f"stable {alt['branch']} state ({alt['level']}), which agrees: {alt['theory']:.5g}, "
+                                  f"z = {za:+.2f}")
+    return "disagree", f"|z| = {abs(z):.1f} > {Z_AGREE:g} and no tested criterion explains it"
+
+
+def from_sweep(ds, *, panel, observable, label=None, alternatives=None):
+    """Agreement records of one observable of a Monte Carlo sweep result with a ``[theory]`` table.
 
     Parameters
     ----------
     ds : xarray.Dataset
-        A Monte Carlo sweep result (``<name>``, ``<name>_err`` and, with several disorder
-        samples, ``<name>_samples`` / ``<name>_samples_err``).
-    name : str
+        The sweep result (``N`` axis with >= 3 sizes, ``<observable>_inf`` etc.).
+    panel : str
+    observable : str
+        The sweep observable (``"m"``, ``"m_sorted"``, ``"n"``, ...).
+    label : str, optional
+        Name in the records (default ``observable``; a vector observable gets ``_<k>``,
+        1-based, per component).
+    alternatives : callable, optional
+        ``alternatives(params, component) -> list`` of :func:`alternative` records at a point.
 
     Returns
     -------
-    mean, err : xarray.DataArray
-        ``err = max(std_s / sqrt(S), sqrt(sum_s err_s^2) / S, 1 / (N sqrt(S)))`` (see
-        :data:`ERROR_TEXT`).
-    n : int
-        Number of disorder samples S.
+    list of dict
     """
-    N = ds.coords["N"] if "N" in ds.coords else None
-    if f"{name}_samples" not in ds:
-        err = ds[f"{name}_err"]
-        return ds[name], (np.maximum(err, 1.0 / N) if N is not None else err), 1
-    samples = ds[f"{name}_samples"]
-    S = samples.sizes["sample"]
-    spread = samples.std("sample", ddof=1) / math.sqrt(S)
-    thermal = np.sqrt((ds[f"{name}_samples_err"] ** 2).sum("sample", skipna=False)) / S
-    err = np.maximum(spread, thermal)
-    if N is not None:
-        err = np.maximum(err, 1.0 / (N * math.sqrt(S)))
-    return samples.mean("sample"), err, S
+    label = label or observable
+    if f"{observable}_z" not in ds:
+        raise ValueError(f"the result has no {observable}_z: give its config a [theory] table and an N axis with "
+                         f">= 3 sizes")
+    z = ds[f"{observable}_z"]
+    comp_dim = "pattern" if "pattern" in z.dims else None
+    point_dims = [d for d in z.dims if d != comp_dim]
+    info = json.loads(ds.attrs.get("theory", "{}"))
+    S = int(ds.sizes.get("sample", 1))
+    Ns = np.asarray(ds["N"].values, dtype=np.int64)
+    fixed = {k: v for k, v in json.loads(ds.attrs.get("params", "{}")).items() if isinstance(v, (int, float))}
+    records = []
+    n_comp = z.sizes[comp_dim] if comp_dim else 1
+    for idx in np.ndindex(*[z.sizes[d] for d in point_dims]):
+        sel = {d: i for d, i in zip(point_dims, idx)}
+        params = dict(fixed)
+        params.update({d: _plain(ds[d].values[i]) for d, i in sel.items()})
+        for k in range(n_comp):
+            csel = dict(sel, **({comp_dim: k} if comp_dim else {}))
+            y = np.asarray(ds[observable].isel(csel).transpose("N").values, float)
+            e = np.asarray(ds[f"{observable}_err"].isel(csel).transpose("N").values, float)
+            used = np.isfinite(y) & np.isfinite(e) & (e > 0)
+            th_sel = {d: i for d, i in csel.items() if d in ds[f"{observable}_theory"].dims}
+            rec = {"panel": panel, "observable": f"{label}_{k + 1}" if comp_dim else label, "params": params,
+                   "sizes": Ns[used].tolist(), "n_samples": S,
+                   "theory": float(ds[f"{observable}_theory"].isel(th_sel).values),
+                   "theory_level": info.get("level"), "theory_branch": info.get("branch"),
+                   "mc_inf": float(ds[f"{observable}_inf"].isel(csel).values),
+                   "mc_inf_err": float(ds[f"{observable}_inf_err"].isel(csel).values),
+                   "form": ds[f"{observable}_inf"].attrs.get("form"),
+                   "fit_pvalue": float(ds[f"{observable}_inf_pvalue"].isel(csel).values),
+                   "z": float(z.isel(csel).values), "mc_by_N": y.tolist(), "mc_err_by_N": e.tolist()}
+            if not math.isfinite(rec["theory"]):
+                msg = ds["theory_message"].isel({d: i for d, i in sel.items() if d in ds["theory_message"].dims})
+                rec["not_compared_reason"] = f"no theory value: {str(msg.values)}"
+            elif not math.isfinite(rec["mc_inf"]):
+                rec["not_compared_reason"] = (f"fewer than 3 sizes with a positive error bar ({used.sum()} of "
+                                              f"{len(Ns)}): no extrapolation")
+            stab = ds["theory_rs_stable"].isel({d: i for d, i in sel.items() if d in ds["theory_rs_stable"].dims})
+            rec["theory_rs_stable"] = bool(stab.values) if math.isfinite(rec["theory"]) else None
+            alts = list(alternatives(params, k) if alternatives is not None else ())
+            for a in alts:
+                a["z"] = (rec["mc_inf"] - a["theory"]) / rec["mc_inf_err"] if rec["mc_inf_err"] > 0 else math.nan
+            rec["alternatives"] = alts
+            rec["verdict"], rec["reason"] = verdict(rec)
+            records.append(rec)
+    return records
 
 
-def record(*, panel, observable, params, N, mc, mc_err, n_samples, theory, level="rs", branch="retrieval",
-           mapping="", reliable=True, explanation=(), **extra):
-    """One agreement record (a JSON-ready dict); ``z`` is computed here."""
-    mc, mc_err, theory = float(mc), float(mc_err), float(theory)
-    z = (mc - theory) / mc_err if (mc_err > 0 and math.isfinite(theory) and math.isfinite(mc)) else math.nan
-    rec = {"panel": panel, "observable": observable, "params": {k: _plain(v) for k, v in params.items()},
-           "N": int(N), "mc": mc, "mc_err": mc_err, "n_samples": int(n_samples), "theory": theory,
-           "theory_level": level, "theory_branch": branch, "mapping": mapping, "z": z,
-           "reliable": bool(reliable), "explanation": [dict(e) for e in explanation]}
-    for k, v in extra.items():
-        rec[k] = _plain(v)
+def fit_record(*, panel, observable, params, fit, n_samples, theory, level, branch, rs_stable=None,
+               alternatives=()):
+    """A record of a quantity extrapolated by the figure itself (a
+    :func:`hebbian.finite_size.extrapolate` result ``fit``), e.g. a finite-N capacity."""
+    rec = {"panel": panel, "observable": observable, "params": dict(params), "sizes": [int(n) for n in fit.N],
+           "n_samples": int(n_samples), "theory": float(theory), "theory_level": level, "theory_branch": branch,
+           "mc_inf": float(fit.value), "mc_inf_err": float(fit.error), "form": fit.form,
+           "fit_pvalue": float(fit.pvalue), "z": (float(fit.value) - float(theory)) / float(fit.error),
+           "mc_by_N": [float(v) for v in fit.y], "mc_err_by_N": [float(v) for v in fit.yerr],
+           "theory_rs_stable": rs_stable}
+    alts = [dict(a) for a in alternatives]
+    for a in alts:
+        a["z"] = (rec["mc_inf"] - a["theory"]) / rec["mc_inf_err"]
+    rec["alternatives"] = alts
+    rec["verdict"], rec["reason"] = verdict(rec)
     return rec
 
 
-def explain(tag, detail):
-    """An explanation item (``tag`` one of :data:`TAGS`)."""
-    if tag not in TAGS:
-        raise ValueError(f"tag must be one of {', '.join(TAGS)}, got {tag!r}")
-    return {"tag": tag, "detail": str(detail)}
-
-
 def summarize(records, notes=None):
-    """The agreement report: counts, the finite-size trend, and every |z| > 3 with its reason.
-
-    Adds a ``finite_size`` explanation to records whose deviation from the theory shrinks
-    with N at the same parameters (all sizes of that point compared), then counts.
+    """The agreement report: counts over the compared records, per figure and panel, verdicts.
 
     Returns
     -------
-    dict with ``n_points``, ``n_compared`` (finite z), ``within_2sigma`` / ``within_3sigma``
-    (fractions of the compared points), ``within_2sigma_t`` / ``within_3sigma_t`` (the same
-    with the Student-t quantiles of each record's n_samples - 1 degrees of freedom: with few
-    networks the error bar is itself a noisy estimate), ``by_figure`` (the same per figure, with the
-    per-N breakdown ``by_N`` and the ``finite_size_trend``), ``outliers`` (each with its
-    explanation tags or ``unexplained``) and the figures' own ``notes``.
+    dict with ``n_records``, ``n_compared`` (finite z), ``within_2sigma`` / ``within_3sigma``
+    (fractions of the compared records), ``median_abs_z`` (0.674 for honest Gaussian z),
+    ``mean_abs_z``, ``verdicts`` (counts), ``by_figure`` (the same per figure, with
+    ``by_panel`` and the figure's ``notes``) and ``disagreements`` (every record whose verdict
+    is not ``agree`` nor ``not compared``).
     """
     notes = notes or {}
-    _finite_size_tags(records)
-    _few_sample_tags(records)
     report = _counts(records)
     report["by_figure"] = {}
-    for fig in dict.fromkeys(r["figure"] for r in records):
+    for fig in dict.fromkeys([r["figure"] for r in records] + list(notes)):
         sub = [r for r in records if r["figure"] == fig]
         entry = _counts(sub)
-        entry["by_N"] = {}
-        for N in sorted({r["N"] for r in sub}):
-            subn = [r for r in sub if r["N"] == N]
-            c = _counts(subn)
-            dev = [abs(r["mc"] - r["theory"]) for r in subn if math.isfinite(r["z"])]
-            c["median_abs_deviation"] = float(np.median(dev)) if dev else None
-            entry["by_N"][str(N)] = c
-        entry["finite_size_trend"] = _trend(entry["by_N"])
+        entry["by_panel"] = {p: _counts([r for r in sub if r["panel"] == p]) for p in dict.fromkeys(r["panel"]
+                                                                                                  for r in sub)}
         entry["notes"] = list(notes.get(fig, []))
         report["by_figure"][fig] = entry
-    for fig in notes:
-        if fig not in report["by_figure"]:
-            report["by_figure"][fig] = {"n_points": 0, "notes": list(notes[fig])}
-    outliers = []
-    for r in records:
-        if math.isfinite(r["z"]) and abs(r["z"]) > 3:
-            tags = [e["tag"] for e in r["explanation"]] or ["unexplained"]
-            outliers.append({"figure": r["figure"], "panel": r["panel"], "observable": r["observable"],
-                             "params": r["params"], "N": r["N"], "mc": r["mc"], "mc_err": r["mc_err"],
-                             "theory": r["theory"], "z": r["z"], "tags": tags,
-                             "details": [e["detail"] for e in r["explanation"]]})
-    report["outliers"] = outliers
-    tally = {}
-    for o in outliers:
-        for t in o["tags"]:
-            tally[t] = tally.get(t, 0) + 1
-    report["outlier_tags"] = tally
-    report["n_unexplained"] = sum(o["tags"] == ["unexplained"] for o in outliers)
+    report["disagreements"] = [{k: r[k] for k in ("figure", "panel", "observable", "params", "theory", "mc_inf",
+                                                  "mc_inf_err", "z", "verdict", "reason")}
+                               for r in records if r["verdict"] not in ("agree", "not compared")]
     return report
+
+
+def merge(old, new, figures):
+    """Records of ``new`` plus those of ``old`` that belong to none of ``figures`` (a redraw of
+    some figures replaces only their records)."""
+    figures = set(figures)
+    return [r for r in old if r["figure"] not in figures] + list(new)
 
 
 def write(path, records, report, meta):
@@ -176,116 +207,44 @@ def write(path, records, report, meta):
 
 
 def read(path):
-    """Read an ``agreement.json`` (null values back to NaN in the numeric record fields)."""
-    import json
+    """Read an ``agreement.json`` (null back to NaN in the numeric record fields)."""
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     for r in data["records"]:
-        for k in ("mc", "mc_err", "theory", "z"):
+        for k in ("theory", "mc_inf", "mc_inf_err", "z", "fit_pvalue"):
             if r.get(k) is None:
                 r[k] = math.nan
+        for a in r.get("alternatives", ()):
+            for k in ("theory", "z"):
+                if a.get(k) is None:
+                    a[k] = math.nan
     return data
 
 
 # ----------------------------------------------------------------------------- helpers
 def _counts(records):
-    from scipy.stats import t as student
     zs = np.array([r["z"] for r in records], dtype=float)
     ok = np.isfinite(zs)
     n = int(ok.sum())
-    # with n networks the error is itself estimated from n values: z follows Student's t with n - 1
-    # degrees of freedom, whose 95.45% / 99.73% quantiles replace 2 and 3 (Gaussian for n >= 30)
-    dof = np.array([max(r["n_samples"] - 1, 1) if r["n_samples"] < 30 else np.inf for r in records], float)
-    q2 = np.where(np.isfinite(dof), student.ppf(0.97725, np.where(np.isfinite(dof), dof, 1)), 2.0)
-    q3 = np.where(np.isfinite(dof), student.ppf(0.99865, np.where(np.isfinite(dof), dof, 1)), 3.0)
-    z1 = np.array([r.get("z_1rsb", math.nan) for r in records], dtype=float)
-    ok1 = np.isfinite(z1)
-    return {"n_points": len(records), "n_compared": n,
-            "within_2sigma": float(np.mean(np.abs(zs[ok]) <= 2)) if n else None,
-            "within_3sigma": float(np.mean(np.abs(zs[ok]) <= 3)) if n else None,
-            "within_2sigma_t": float(np.mean(np.abs(zs[ok]) <= q2[ok])) if n else None,
-            "within_3sigma_t": float(np.mean(np.abs(zs[ok]) <= q3[ok])) if n else None,
-            "mean_abs_z": float(np.mean(np.abs(zs[ok]))) if n else None,
-            "n_compared_1rsb": int(ok1.sum()),
-            "within_3sigma_1rsb": float(np.mean(np.abs(z1[ok1]) <= 3)) if ok1.any() else None}
-
-
-def _key(r):
-    return (r["figure"], r["panel"], r["observable"], tuple(sorted(r["params"].items())))
-
-
-def _finite_size_tags(records):
-    for r in records:
-        dev = r["mc"] - r["theory"]
-        if math.isfinite(r["z"]) and abs(r["z"]) > 3 and abs(dev) <= 1.0 / r["N"]:
-            r["explanation"].append(explain("finite_size", f"|mc - theory| = {abs(dev):.2g} <= 1/N = "
-                                            f"{1.0 / r['N']:.2g}, "
-                                            "the order of the finite-size corrections the N -> infinity theory "
-                                            "neglects"))
-    groups = {}
-    for r in records:
-        groups.setdefault(_key(r), []).append(r)
-    for rs in groups.values():
-        rs = [r for r in rs if math.isfinite(r["z"])]
-        if len({r["N"] for r in rs}) < 2:
-            continue
-        rs.sort(key=lambda r: r["N"])
-        large = rs[-1]
-        d_large = large["mc"] - large["theory"]
-        # the deviation at the largest N is significantly smaller than at some smaller N, and by a
-        # real fraction (a deviation of 0.41 at every N that moves by 0.004 is not a finite-size effect)
-        margin = [abs(r["mc"] - r["theory"]) - abs(d_large) - math.hypot(r["mc_err"], large["mc_err"])
-                  if abs(d_large) <= SHRINK * abs(r["mc"] - r["theory"]) else -math.inf for r in rs[:-1]]
-        i = int(np.argmax(margin))
-        if not margin[i] > 0:
-            continue
-        small = rs[i]
-        d_small = small["mc"] - small["theory"]
-        detail = (f"|mc - theory| shrinks with N at these parameters: {d_small:+.4f} at N = {small['N']} -> "
-                  f"{d_large:+.4f} at N = {large['N']}")
-        for r in rs:
-            if r["N"] < large["N"] or abs(r["z"]) > 3:
-                if not any(e["tag"] == "finite_size" for e in r["explanation"]):
-                    r["explanation"].append(explain("finite_size", detail))
-
-
-def _few_sample_tags(records):
-    from scipy.stats import t as student
-    for r in records:
-        n = r["n_samples"]
-        if not (math.isfinite(r["z"]) and abs(r["z"]) > 3) or r["explanation"] or n >= 30 or n < 2:
-            continue
-        q = float(student.ppf(0.99865, n - 1))
-        if abs(r["z"]) <= q:
-            r["explanation"].append(explain("few_samples", f"|z| = {abs(r['z']):.1f} is within the 99.73% quantile "
-                                            f"{q:.1f} of Student's t with {n - 1} degrees of freedom ({n} networks)"))
-
-
-def _trend(by_N):
-    """Effective exponent a of median|mc - theory| ~ N^(-a) across the sizes, when >= 2 sizes."""
-    pts = [(int(N), c["median_abs_deviation"]) for N, c in by_N.items() if c.get("median_abs_deviation")]
-    pts = [(N, d) for N, d in pts if d and d > 0]
-    if len(pts) < 2:
-        return None
-    lnN = np.log([p[0] for p in pts])
-    lnd = np.log([p[1] for p in pts])
-    a = -float(np.polyfit(lnN, lnd, 1)[0])
-    return {"sizes": [p[0] for p in pts], "median_abs_deviation": [p[1] for p in pts],
-            "exponent": a, "text": f"median |mc - theory| ~ N^(-{a:.2f}) over N = {pts[0][0]}..{pts[-1][0]}"}
+    az = np.abs(zs[ok])
+    tally = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
+    return {"n_records": len(records), "n_compared": n,
+            "within_2sigma": float(np.mean(az <= 2)) if n else None,
+            "within_3sigma": float(np.mean(az <= 3)) if n else None,
+            "median_abs_z": float(np.median(az)) if n else None,
+            "mean_abs_z": float(np.mean(az)) if n else None,
+            "verdicts": {k: v for k, v in tally.items() if v}}
 
 
 def _plain(v):
-    if isinstance(v, (np.integer,)):
+    v = np.asarray(v)
+    if v.dtype.kind in "iu":
         return int(v)
-    if isinstance(v, (np.floating,)):
+    if v.dtype.kind == "f":
         return float(v)
-    if isinstance(v, np.bool_):
+    if v.dtype.kind == "b":
         return bool(v)
-    if isinstance(v, np.ndarray):
-        return [_plain(x) for x in v.tolist()]
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v
+    return str(v)
 
 
 def _nan_to_none(o):

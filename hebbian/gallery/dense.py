@@ -1,11 +1,13 @@
 """Figure 3: dense (P-body) Hebbian networks.
 
-(a) P = 4: overlap m after zero-temperature dynamics started in a pattern, versus the
-Baldi-Venkatesh load, at several N, against the RS and 1RSB retrieval branches at T = 0. The
-runs use ``normalization = "binomial"`` (stored-pattern energy exactly -1/2 per spin at every
-N) and each point is drawn at its effective load ``alpha_eff = K / ((N-1)(N-2)(N-3))``
-(``Network.effective_parameters``), which removes the leading finite-N shift of the crosstalk
-noise (K = round(alpha N^3) patterns were stored).
+(a) P = 4: overlap m of Glauber dynamics at T = 0.6 started in a pattern, versus the
+Baldi-Venkatesh load alpha = K / N^3, at several N and extrapolated to N -> infinity (the
+sweep's ``[theory]`` table: weighted fit in 1/N of the disorder averages), against the RS
+retrieval branch up to its spinodal. The runs use ``normalization = "binomial"`` (the energy
+of a stored pattern is exactly -1/2 per spin at every N). Zero-temperature dynamics is not
+used here: at the sizes within reach (N <= 256) its retrieval threshold is dominated by
+finite-size effects (it retrieves at twice alpha_c at N = 60), while at T > 0 the state is
+thermally equilibrated inside the retrieval basin and the comparison is a clean test.
 (b) The T = 0 storage capacity alpha_c(P) = K_max / N^(P-1), RS and 1RSB, P = 2..10
 (P = 2: the pairwise network, alpha = K/N), and (c) their ratio: replica symmetry breaking
 raises the dense capacities by ~10% (P = 3: ~20%), the pairwise one by 0.2%.
@@ -19,12 +21,10 @@ import numpy as np
 
 from .. import plotting
 from . import agreement as agr
-from ._common import RS_COLOR, RSB_COLOR, converged_curve, panel_label, quick_note, save, size_style
-from .theory import branch_state, effective_parameters, interpolate
+from ._common import (ERRORBAR_NOTE, RS_COLOR, RSB_COLOR, converged_curve, mc_extrapolated, mc_mean, panel_label,
+                      quick_note, save, size_style)
 
 __all__ = ["draw", "compare", "capacities", "draw_capacity"]
-
-RETRIEVED = 0.75
 
 
 def capacities(results):
@@ -49,42 +49,41 @@ def capacities(results):
     return out
 
 
-def _mc_points(mc):
-    """Per N: effective loads, disorder means and errors of the MC result."""
-    mean, err, S = agr.disorder_mean(mc, "m")
-    P = int(mc.coords["P"]) if "P" in mc.coords else 4
-    norm = str(mc.coords["normalization"].values) if "normalization" in mc.coords else "binomial"
-    rows = []
-    for N in mc["N"].values:
-        a_eff = np.array([effective_parameters(N, P, a, math.inf, norm)["alpha"] for a in mc["alpha"].values])
-        rows.append((int(N), a_eff, mean.sel(N=N).values, err.sel(N=N).values))
-    return rows, S, P
-
-
 def draw(results, stem, quick=False):
     mc = results["fig3_dense_mc"]
     fig, axes = plotting.figure(ncols=3, width=2.9, height=2.7)
     ax, axc, axr = axes[0]
 
     a, m = converged_curve(results["fig3_dense_theory"], "alpha")
-    plotting.theory_line(ax, a, m, color=RS_COLOR, label="RS retrieval branch")
-    a1, m1 = converged_curve(results["fig3_dense_theory_1rsb"], "alpha")
-    ax.plot(a1, m1, "s--", color=RSB_COLOR, mfc="white", ms=3.5, lw=1.0, label="1RSB retrieval branch")
-    rows, S, P = _mc_points(mc)
-    for i, (N, a_eff, mean, err) in enumerate(rows):
-        plotting.mc_points(ax, a_eff, mean, err, label=f"MC, N = {N}", **size_style(i, len(rows)))
-    ax.set_xlabel(r"load $\alpha_{\rm eff} = K/[(N-1)(N-2)(N-3)]$")
+    plotting.theory_line(ax, a, m, color=RS_COLOR, label="RS retrieval")
+    if a.size:
+        ax.axvline(a.max(), color="0.6", lw=0.6, ls=":", zorder=0)
+        ax.text(a.max(), 0.03, r"$\alpha_M$ ", fontsize=7, color="0.4", ha="right", transform=ax.get_xaxis_transform())
+    mean, err, S = mc_mean(mc, "m")
+    Ns = mc["N"].values
+    for i, N in enumerate(Ns):
+        plotting.mc_points(ax, mc["alpha"].values, mean.sel(N=N).values, err.sel(N=N).values,
+                           label=f"N = {int(N)}", **size_style(i, len(Ns)))
+    if "m_inf" in mc:
+        mc_extrapolated(ax, mc["alpha"].values, mc, "m", label=r"$N \to \infty$")
+    P = int(mc.coords["P"]) if "P" in mc.coords else 4
+    T = float(mc.coords["T"]) if "T" in mc.coords else float("nan")
+    ax.set_xlabel(r"load $\alpha = K/N^{P-1}$")
     ax.set_ylabel("Mattis overlap $m$")
-    ax.set_title(f"$P = {P}$, $T = 0$ dynamics ({S} networks)", fontsize=7.5, loc="right")
-    ax.set_ylim(0.45, 1.02)
-    ax.legend(loc="lower left", fontsize=6)
+    ax.set_title(f"$P = {P}$, Glauber at $T = {T:g}$ ({S} networks)", fontsize=7.5, loc="right")
+    lo = float(np.nanmin(mean.values)) if np.isfinite(mean.values).any() else 0.9
+    ax.set_ylim(min(lo, float(np.min(m)) if m.size else lo) - 0.03, 1.02 + 0.35 * (1.02 - lo))
+    ax.set_xlim(0, max(float(mc["alpha"].max()), float(a.max()) if a.size else 0) * 1.08)
+    ax.legend(loc="upper center", fontsize=5.8, ncol=3, frameon=False, columnspacing=0.8, handletextpad=0.3)
     panel_label(ax, "a")
 
     draw_capacity(axc, axr, capacities(results))
     panel_label(axc, "b")
     panel_label(axr, "c")
     quick_note(axr, quick)
-    fig.tight_layout()
+    fig.text(0.5, 0.005, ERRORBAR_NOTE + r"; stars: $N \to \infty$ extrapolation (weighted fit in $1/N$)",
+             ha="center", va="bottom", fontsize=6, color="0.3")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return save(fig, stem)
 
 
@@ -114,44 +113,14 @@ def draw_capacity(axc, axr, caps):
 
 
 def compare(results):
-    mc = results["fig3_dense_mc"]
-    a1, m1 = converged_curve(results["fig3_dense_theory_1rsb"], "alpha")
-    mean, err, S = agr.disorder_mean(mc, "m")
-    P = int(mc.coords["P"]) if "P" in mc.coords else 4
-    norm = str(mc.coords["normalization"].values) if "normalization" in mc.coords else "binomial"
-    records = []
-    for N in mc["N"].values:
-        for a in mc["alpha"].values:
-            eff = effective_parameters(N, P, a, math.inf, norm)
-            st = branch_state("dense", P=P, alpha=eff["alpha"], beta=math.inf, fallback=False)
-            mcv, e = float(mean.sel(N=N, alpha=a)), float(err.sel(N=N, alpha=a))
-            ms = np.asarray(mc["m_samples"].sel(N=N, alpha=a).values, float)
-            th1 = float(interpolate(eff["alpha"], a1, m1)) if a1.size else math.nan
-            z = (mcv - float(st["m"])) / e if e > 0 else math.nan
-            z1 = (mcv - th1) / e if (e > 0 and math.isfinite(th1)) else math.nan
-            expl = []
-            lost = int(np.sum(ms <= RETRIEVED))
-            if not st["exists"]:
-                expl.append(agr.explain("metastability", f"beyond the RS capacity (no RS branch); {ms.size - lost} of "
-                                        f"{ms.size} networks still retrieve"))
-            elif lost:
-                expl.append(agr.explain("metastability", f"{lost} of {ms.size} networks lost the pattern "
-                                        f"(m <= {RETRIEVED})"))
-            if math.isfinite(z1) and (not math.isfinite(z) or abs(z1) < abs(z) - 1.0):
-                expl.append(agr.explain("rsb", f"RS is AT-unstable at T = 0; 1RSB retrieval m = {th1:.4f} "
-                                        f"(z = {z1:+.1f})"))
-            records.append(agr.record(
-                panel="m_vs_alpha", observable="m", params={"P": P, "alpha": float(a), "T": 0.0}, N=N, mc=mcv,
-                mc_err=e, n_samples=S, theory=float(st["m"]), branch="retrieval", explanation=expl,
-                mapping=f"alpha_eff = {eff['alpha']:.6g} (K = {eff['K']}, normalization = {norm}, beta = inf)",
-                theory_1rsb=th1, z_1rsb=z1, alpha_eff=eff["alpha"], K=eff["K"],
-                retrieving_fraction=float(np.mean(ms > RETRIEVED))))
+    records = agr.from_sweep(results["fig3_dense_mc"], panel="m_vs_alpha", observable="m")
+    records += agr.from_sweep(results["fig3_dense_mc"], panel="m_vs_alpha", observable="energy")
     caps = capacities(results)
     notes = ["alpha_c(P) (T = 0): " + "; ".join(
         f"P = {p}: RS {a:.6g}" + (f", 1RSB {caps['1rsb'][1][list(caps['1rsb'][0]).index(p)]:.6g}"
                                   if p in caps["1rsb"][0] else "")
         for p, a in zip(*caps["rs"]))]
-    notes.append("dense MC at these N is dominated by finite-size effects (N <= 150, K up to ~2e5 patterns): "
-                 "compare the trend with N, not single points; beyond the RS capacity the 1RSB branch is the "
-                 "relevant reference (RS is AT-unstable at T = 0)")
+    notes.append("panel (a): Glauber dynamics at T > 0 inside the retrieval basin, extrapolated to N -> infinity in "
+                 "1/N; networks that escape the metastable retrieval state near the spinodal at small N make the "
+                 "extrapolation fail there (verdict 'disagree', kept)")
     return records, notes

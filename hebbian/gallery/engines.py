@@ -108,21 +108,37 @@ class LinesEngine(Engine):
 class DigitsEngine(Engine):
     """Associative recall of the shipped 8x8 digits (N = 64), one draw of examples per task.
 
-    Per task (``model = "digits"``): M examples per class are drawn at random from the 1797
-    images (:func:`hebbian.datasets.archetypes_and_examples`; the class archetype is the sign
-    of the sum of ALL its images), a network of order P is built from them
+    Per task (``model = "digits"``): the images are binarized (``binarize = "fixed"``: grey
+    level >= 8 -> +1; ``"centred"``: +1 above the pixel's mean grey level, which removes most
+    of the background shared by all classes, see :func:`hebbian.datasets.digits`), M examples
+    per class are drawn at random from the 1797 images
+    (:func:`hebbian.datasets.archetypes_and_examples`; the class archetype is the sign of the
+    sum of ALL its images, in the same binarization), a network of order P is built from them
     (:meth:`hebbian.Network.from_examples`, ``rule`` supervised or unsupervised, or
-    ``"archetypes"``: the ten archetypes stored directly), and ``tests`` held-out images per
-    class (never among the examples) are corrupted by flipping a fraction ``noise`` of their
-    pixels and relaxed by ``sweeps`` sweeps of Glauber dynamics at temperature T (``T = 0``:
-    zero-temperature dynamics, stops in a local minimum).
+    ``"archetypes"``: the ten archetypes stored directly; ``tuples`` as in
+    :class:`hebbian.Network`), and ``tests`` held-out images per class (never among the
+    examples) are corrupted by flipping a fraction ``noise`` of their pixels and relaxed by
+    ``sweeps`` sweeps of Glauber dynamics at temperature T (``T = 0``: zero-temperature
+    dynamics, stops in a local minimum).
 
     Observables: ``m_right`` -- overlap of the final state with the archetype of the test
     image's class (mean over the test images); ``accuracy`` -- fraction of test images whose
-    final state overlaps most with the right archetype; ``m_input`` -- the same overlap of the
-    corrupted input; ``inputs`` / ``outputs`` -- the first test image of every class before and
-    after the dynamics (10 x 64 spins, flattened); ``archetype_overlap`` -- mean |overlap|
-    between distinct archetypes (the digits are correlated patterns).
+    final state overlaps most with the right archetype; ``m_input`` / ``accuracy_input`` --
+    the same for the corrupted input (the nearest-archetype classification of the input
+    itself, the reference a network has to beat); ``accuracy_gain`` -- ``accuracy -
+    accuracy_input`` on the same test images (its error bar is the paired one);
+    ``m_clean`` / ``m_clean_input`` -- overlap of the final state / of the corrupted input
+    with the uncorrupted test image (restoration of the image; the input's is ~ 1 - 2 noise),
+    ``m_clean_gain`` their difference on the same test images;
+    ``m_clean_average`` -- overlap of the uncorrupted test image with the average digit (sign
+    of the sum of all images), the score of an output that ignores its input;
+    ``originals`` / ``inputs`` / ``outputs`` -- the first test image of every class, clean,
+    corrupted, and after the dynamics (10 x 64 spins, flattened); ``archetype_overlap`` -- mean |overlap| between
+    distinct archetypes (the digits are correlated patterns).
+
+    The supervised rule stores the class sums (entries up to M): for P >= 3 the exact sampler
+    of :func:`montecarlo.simulate` needs ``64 M^P < 2^62`` (e.g. P <= 10 at M = 40); larger
+    points are refused before any work.
     """
 
     name = "digits"
@@ -133,6 +149,9 @@ class DigitsEngine(Engine):
         "noise": Setting("real", 0.2, dict(lo=0.0, hi=0.5), doc="fraction of flipped pixels of a test image"),
         "tests": Setting("int", 5, dict(min=1, max=50), doc="test images per class"),
         "sweeps": Setting("int", 50, dict(min=1), doc="sweeps of the dynamics"),
+        "binarize": Setting("choice", "fixed", ("fixed", "centred"),
+                            doc="grey level >= 8 -> +1, or above the pixel's mean grey level -> +1"),
+        "tuples": Setting("choice", "distinct", ("distinct", "all"), doc="see hebbian.Network"),
     }
     observables = {
         "m_right": Observable("overlap of the final state with the right class archetype"),
@@ -140,6 +159,14 @@ class DigitsEngine(Engine):
         "m_input": Observable("overlap of the corrupted input with the right archetype"),
         "accuracy_input": Observable("fraction of corrupted inputs already closest to the right archetype "
                                      "(nearest-archetype baseline)"),
+        "accuracy_gain": Observable("accuracy - accuracy_input on the same test images (paired)"),
+        "m_clean": Observable("overlap of the final state with the uncorrupted test image"),
+        "m_clean_input": Observable("overlap of the corrupted input with the uncorrupted test image"),
+        "m_clean_gain": Observable("m_clean - m_clean_input on the same test images (paired)"),
+        "m_clean_average": Observable("overlap of the uncorrupted test image with the average digit (sign of the "
+                                      "sum of all 1797 images): what an output that ignores the input scores"),
+        "originals": Observable("uncorrupted first test image of each class (10 x 64, flattened)", error=False,
+                                dim="pixel"),
         "inputs": Observable("corrupted first test image of each class (10 x 64, flattened)", error=False,
                              dim="pixel"),
         "outputs": Observable("final state from those inputs (10 x 64, flattened)", error=False, dim="pixel"),
@@ -166,6 +193,11 @@ class DigitsEngine(Engine):
         if params["M"] + settings["tests"] > smallest:
             raise ValueError(f"M + tests must be <= {smallest} (the smallest digit class), got M = {params['M']}, "
                              f"tests = {settings['tests']}")
+        P, M = params["P"], params["M"]
+        if settings["rule"] == "supervised" and P >= 3 and M >= 2 and 64 * M ** P >= 2 ** 62:
+            # the class sums reach M: the exact sampler's power sums must fit int64 (montecarlo)
+            raise ValueError(f"rule = 'supervised' with P = {P} and M = {M}: 64 M^P must be < 2^62 for the "
+                             f"exact sampler (the class sums reach M); lower P or M")
         return dict(params)
 
     def cost(self, model, params, settings):
@@ -178,17 +210,17 @@ class DigitsEngine(Engine):
         from .. import datasets
         from ..network import Network
         data_seed, test_seed, dyn_seed = seed.spawn(3)
-        images, labels = datasets.digits()
-        P, M, beta = params["P"], params["M"], params["beta"]
+        images, labels = datasets.digits(threshold="mean" if settings["binarize"] == "centred" else 8)
+        P, M, beta, tuples = params["P"], params["M"], params["beta"], settings["tuples"]
         gen = np.random.default_rng(data_seed)
         xi, examples, classes, test = _draw_digits(images, labels, M, settings["tests"], gen)
         if settings["rule"] == "archetypes":
-            net = Network(xi, P)
+            net = Network(xi, P, tuples=tuples)
         else:
             # the quality r only rescales the temperature (it enters the normalisation): use the
             # measured mean overlap of the examples with their archetype
             r = float(np.clip(np.mean(np.einsum("kmn,kn->km", examples, xi) / xi.shape[1]), 0.05, 1.0))
-            net = Network.from_examples(examples, P, settings["rule"], r=r, archetypes=xi)
+            net = Network.from_examples(examples, P, settings["rule"], r=r, archetypes=xi, tuples=tuples)
         tgen = np.random.default_rng(test_seed)
         n_classes, tests, N = len(classes), settings["tests"], xi.shape[1]
         inputs = test.reshape(n_classes * tests, N).copy()
@@ -202,6 +234,8 @@ class DigitsEngine(Engine):
         ov_in = inputs @ xi.T.astype(np.int64) / N
         m_right = ov_out[np.arange(len(right)), right]
         correct = np.argmax(ov_out, axis=1) == right
+        correct_in = np.argmax(ov_in, axis=1) == right
+        clean = test.reshape(n_classes * tests, N).astype(np.int64)
         out = {}
         for name in observables:
             if name == "m_right":
@@ -211,7 +245,20 @@ class DigitsEngine(Engine):
             elif name == "m_input":
                 out[name] = _mean_err(ov_in[np.arange(len(right)), right])
             elif name == "accuracy_input":
-                out[name] = _mean_err((np.argmax(ov_in, axis=1) == right).astype(float))
+                out[name] = _mean_err(correct_in.astype(float))
+            elif name == "accuracy_gain":
+                out[name] = _mean_err(correct.astype(float) - correct_in.astype(float))
+            elif name == "m_clean":
+                out[name] = _mean_err(np.einsum("tn,tn->t", final.astype(np.int64), clean) / N)
+            elif name == "m_clean_input":
+                out[name] = _mean_err(np.einsum("tn,tn->t", inputs.astype(np.int64), clean) / N)
+            elif name == "m_clean_gain":
+                out[name] = _mean_err(np.einsum("tn,tn->t", final.astype(np.int64) - inputs.astype(np.int64), clean) / N)
+            elif name == "m_clean_average":
+                average = np.where(images.sum(axis=0, dtype=np.int64) >= 0, 1, -1)
+                out[name] = _mean_err(clean @ average / N)
+            elif name == "originals":
+                out[name] = test[:, 0].astype(float).ravel()
             elif name == "inputs":
                 out[name] = inputs.reshape(n_classes, tests, N)[:, 0].astype(float).ravel()
             elif name == "outputs":

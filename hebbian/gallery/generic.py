@@ -29,7 +29,7 @@ __all__ = ["plot_result", "MAX_LINES", "MAX_PANELS"]
 
 MAX_LINES = 8
 MAX_PANELS = 6
-_SKIP = ("task_", "converged", "message", "reliable")
+_SKIP = ("task_", "converged", "message", "reliable", "theory_converged", "theory_message", "theory_rs_stable")
 _SYMBOLS = {"alpha": r"$\alpha$", "T": "$T$", "beta": r"$\beta$", "m": "$m$", "q": "$q$", "d": "$d$", "N": "$N$",
             "P": "$P$", "K": "$K$", "M": "$M$", "r": "$r$", "rho": r"$\rho$", "energy": "energy per spin $u$",
             "free_energy": "free energy per spin $f$", "abs_m": "$|m|$", "m_sorted": r"sorted $|m_k|$",

@@ -3,7 +3,8 @@
 Public API: :func:`load_config` (read + validate + expand a TOML sweep), :func:`run_sweep`
 (run or resume it, serial or MPI), :func:`get_comm`, and the adapter interface
 (:class:`Engine`, :func:`register_engine`) that connects an engine to the runner. The result
-is read back with :func:`hebbian.load_result`. ``scripts/sweep.py`` is the command line.
+is read back with :func:`hebbian.load_result`. The command line is ``hebbian-sweep``
+(:func:`hebbian.cli.sweep_main`; ``python scripts/sweep.py`` in a checkout).
 """
 
 from ._config import ConfigError, SweepConfig, load_config

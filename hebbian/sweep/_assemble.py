@@ -14,6 +14,9 @@ Layout (``A...`` = the grid axes, named after the swept parameters, in config or
   one block task (replica theory) share its wall time equally.
 * Coordinates: the axes; ``beta = 1/T`` along a ``T`` axis; ``sample``; the fixed numeric
   parameters and engine settings as scalar coordinates.
+* With a ``[theory]`` table (Monte Carlo): ``<obs>_theory``, ``theory_converged``,
+  ``theory_message`` and, when ``N`` has >= 3 sizes, ``<obs>_inf``, ``<obs>_inf_err``,
+  ``<obs>_inf_pvalue``, ``<obs>_z`` (see :mod:`._theory`).
 * Attributes: the config (text, overrides, canonical JSON, sha256), seeds and the seed
   scheme, versions, git commit, sessions (ranks, hosts, times), creation time.
 """
@@ -145,6 +148,12 @@ def assemble(config, records):
     if "T" in config.params and "beta" not in ds.variables:
         T = config.params["T"]
         ds.coords["beta"] = math.inf if T == 0.0 else 1.0 / T
+
+    if config.theory is not None:
+        from ._theory import add_theory, theory_record
+        rec = theory_record(config, records)
+        if rec is not None:
+            add_theory(ds, config, rec)
 
     sessions = [r for r in records if r.get("kind") == "session"]
     starts = [r for r in sessions if r.get("event") == "start"]

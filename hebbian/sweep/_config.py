@@ -24,6 +24,10 @@ A config file::
     [run]                          # run-time switches: not part of the config hash
     numba_cache = true
 
+    [theory]                       # Monte Carlo only: replica theory on the grid, N -> infinity
+    level = "rs"                   # extrapolations and z-scores (see hebbian.sweep._theory)
+    branch = "retrieval"
+
 Everything is checked before any work: unknown keys (with a did-you-mean), wrong types,
 bad ranges, empty grids, and every grid point as a whole through the engine adapter. Errors
 are :class:`ConfigError` (a ``ValueError``) whose message starts with the offending key.
@@ -47,6 +51,7 @@ import numpy as np
 
 from .. import _checks
 from ._engine import REQUIRED, Setting, get_engine, is_number
+from ._theory import parse_theory
 
 try:                                   # Python >= 3.11
     import tomllib
@@ -59,7 +64,7 @@ __all__ = ["ConfigError", "SweepConfig", "load_config", "parse_override", "DEFAU
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "default_sweep.toml"
 
 _TOP_KEYS = ("engine", "model", "name", "description", "seed", "samples", "observables", "output",
-             "params", "grid", "run")
+             "params", "grid", "run", "theory")
 _RESULT_SUFFIXES = (".h5", ".nc", ".nc4", ".hdf5")
 _FORMAT = 1     # bump when the meaning of a config (hence of its hash) changes
 
@@ -97,7 +102,9 @@ class SweepConfig:
         ``T``) and engine settings.
     normalized : dict
         The canonical content that determines every number of the sweep; ``sha256`` is its
-        hash (output path and ``[run]`` switches excluded).
+        hash (output path, ``[run]`` switches and ``[theory]`` excluded).
+    theory : TheorySpec or None
+        The validated ``[theory]`` table of a Monte Carlo sweep (see :mod:`._theory`).
     """
 
     engine: object
@@ -119,6 +126,7 @@ class SweepConfig:
     source: str
     normalized: dict = field(repr=False)
     sha256: str = ""
+    theory: object = None
 
     @property
     def shape(self):
@@ -182,8 +190,10 @@ def load_config(source=None, overrides=(), *, text=None):
 
     Parameters
     ----------
-    source : path or None
-        TOML file; ``None`` (and no ``text``) is the embedded default sweep.
+    source : path, name or None
+        TOML file, or the name of a shipped config (``"smoke"``: ``configs/smoke.toml``, also
+        from an installed wheel) when no such file exists; ``None`` (and no ``text``) is the
+        embedded default sweep.
     overrides : sequence of str
         ``"key=value"`` with dotted keys and TOML values, applied before validation.
     text : str, optional
@@ -199,7 +209,7 @@ def load_config(source=None, overrides=(), *, text=None):
         Anything invalid, before any work; the message names the key.
     """
     if text is None:
-        path = Path(source) if source is not None else DEFAULT_CONFIG
+        path = _shipped_or_path(source) if source is not None else DEFAULT_CONFIG
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -214,6 +224,7 @@ def load_config(source=None, overrides=(), *, text=None):
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {source!r} is not valid TOML: {exc}") from None
     overrides = tuple(overrides)
+    unmodified = tomllib.loads(text) if overrides else None
     for item in overrides:
         parts, value = parse_override(item)
         table = raw
@@ -223,7 +234,35 @@ def load_config(source=None, overrides=(), *, text=None):
                 raise ConfigError(f"--set {item}: config key {'.'.join(parts[:i + 1])!r} is not a table")
             table = sub
         table[parts[-1]] = value
-    return _validate(raw, text=text, overrides=overrides, source=source, default_name=default_name)
+    config = _validate(raw, text=text, overrides=overrides, source=source, default_name=default_name)
+    if unmodified is not None and not any(parse_override(o)[0] == ["output"] for o in overrides):
+        config.output = _output_of_changed(config, unmodified, text=text, source=source, default_name=default_name)
+    return config
+
+
+def _shipped_or_path(source):
+    from .._resources import find_config
+    try:
+        return find_config(source)
+    except FileNotFoundError:
+        return Path(source)              # reported as unreadable below
+
+
+def _output_of_changed(config, unmodified, **kw):
+    """``--set`` without ``--out`` must never write into the unmodified config's output (a later
+    plain run would find a sweep of another config there). When the overrides change the sweep
+    (its hash), the output gets the hash: ``results/x.h5`` -> ``results/x-set-<sha8>.h5``;
+    deterministic, so the same command resumes the same output."""
+    try:
+        base = _validate(unmodified, overrides=(), **kw)
+    except ConfigError:                  # only valid with the overrides: surely another sweep
+        base = None
+    if base is not None and (base.output != config.output or base.sha256 == config.sha256):
+        return config.output             # another output already, or the same sweep ([run] switches)
+    path = Path(config.output)
+    if path.suffix.lower() in _RESULT_SUFFIXES:
+        return str(path.with_name(f"{path.stem}-set-{config.sha256[:8]}{path.suffix}"))
+    return str(path.with_name(f"{path.name}-set-{config.sha256[:8]}"))
 
 
 # ---------------------------------------------------------------------------- validation
@@ -237,9 +276,12 @@ def _validate(raw, *, text, overrides, source, default_name):
         raise ConfigError(f"config key 'engine': {exc}") from None
     table = engine.name or "engine"
     _unknown(raw, _TOP_KEYS + (table,), "")
-    for key in ("params", "grid", "run", table):
+    for key in ("params", "grid", "run", "theory", table):
         if key in raw and not isinstance(raw[key], dict):
             raise ConfigError(f"config key {key!r} must be a table ([{key}]), got {raw[key]!r}")
+    if "theory" in raw and not engine.theory_observables:
+        raise ConfigError(f"config key 'theory': a [theory] table needs a Monte Carlo engine (engine = 'montecarlo'), "
+                          f"got engine = {engine_name!r}")
 
     model = _required(raw, "model")
     try:
@@ -340,6 +382,14 @@ def _validate(raw, *, text, overrides, source, default_name):
                               f"(task {len(points)}): {exc}") from None
         points.append((p, s))
 
+    theory = None
+    if "theory" in raw:
+        try:
+            theory = parse_theory(raw["theory"], engine=engine, model=model, axes=axes,
+                                  points=points, observables=tuple(observables))
+        except ValueError as exc:
+            raise ConfigError(f"config key 'theory': {exc}") from None
+
     normalized = {
         "format": _FORMAT, "engine": engine_name, "model": model, "seed": seed, "samples": samples,
         "observables": list(observables), "params": _canon(params), "settings": _canon(settings),
@@ -349,7 +399,7 @@ def _validate(raw, *, text, overrides, source, default_name):
     return SweepConfig(engine=engine, engine_name=engine_name, model=model, name=name, description=description,
                        seed=seed, samples=samples, observables=tuple(observables), params=params,
                        settings=settings, axes=tuple(axes), points=points, output=output, run=run, text=text,
-                       overrides=overrides, source=source, normalized=normalized, sha256=digest)
+                       overrides=overrides, source=source, normalized=normalized, sha256=digest, theory=theory)
 
 
 def _axis_values(where, spec):

@@ -71,11 +71,13 @@ def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
     Parameters
     ----------
     mc : xarray.Dataset
-        Result with a ``T`` axis and ``m``/``m_err`` (optionally an ``N`` axis); ``m`` is the
-        overlap with the archetype the chains started in.
+        Result with a ``T`` axis and ``m``/``m_err`` (optionally an ``N`` axis, and the
+        ``[theory]`` variables ``m_inf``/``m_inf_err``: drawn as the N -> infinity points); ``m``
+        is the overlap with the archetype the chains started in.
     theory : xarray.Dataset, optional
         Replica result with a ``T`` axis, ``m`` and ``converged``; drawn where converged (for
-        a branch: where it exists).
+        a branch: where it exists, up to its spinodal T_M, which is marked), with the m = 0
+        state (spin glass / paramagnet) at every T.
     stem : path
         Output without suffix; PDF and PNG are written.
 
@@ -85,14 +87,22 @@ def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
         ``[stem.pdf, stem.png]``.
     """
     from .. import plotting
-    fig, ax = plotting.figure(width=4.2, height=3.0)
+    fig, ax = plotting.figure(width=4.4, height=3.3)
+    T_max = float(np.max(mc["T"].values))
     if theory is not None:
         T, m = theory["T"].values, theory["m"].values
         ok = theory["converged"].values.astype(bool) if "converged" in theory else np.ones(T.shape, bool)
         branch = json.loads(theory.attrs.get("settings", "{}")).get("branch", "thermodynamic")
         label = "RS, retrieval branch" if branch == "retrieval" else f"RS, {branch} state"
         plotting.theory_line(ax, T[ok], m[ok], label=label, color=plotting.PALETTE[0])
+        T_max = max(T_max, float(np.max(T)))
+        if branch == "retrieval" and ok.any() and not ok.all():
+            T_M = float(np.max(T[ok]))
+            ax.axvline(T_M, color="0.55", lw=0.7, ls=":", zorder=0)
+            ax.text(T_M - 0.01, 0.4, r"$T_M$ (retrieval spinodal)", fontsize=7, color="0.35", ha="right")
+    ax.plot([0, T_max], [0, 0], "--", color=plotting.PALETTE[0], lw=1.0, label=r"$m = 0$ (spin glass / paramagnet)")
     sizes = mc["N"].values if "N" in mc.dims else [None]
+    n_samples = int(mc.sizes.get("sample", 1))
     for i, N in enumerate(sizes):
         sel = mc.sel(N=N) if N is not None else mc
         label = f"MC, N = {int(N)}" if N is not None else "Monte Carlo"
@@ -100,14 +110,22 @@ def plot_m_vs_T(mc, theory=None, stem="m_vs_T"):
         plotting.mc_points(ax, sel["T"].values, sel["m"].values, sel["m_err"].values, label=label,
                            color=plotting.PALETTE[1 + i % 7], marker="os^vD"[i % 5],
                            markersize=6.5 - 2.0 * i / max(len(sizes) - 1, 1))
+    if "m_inf" in mc:
+        y, e = mc["m_inf"].values, mc["m_inf_err"].values
+        ok = np.isfinite(y) & np.isfinite(e)
+        ax.errorbar(mc["T"].values[ok], y[ok], yerr=e[ok], fmt="*", color="0.1", ms=7, capsize=1.5,
+                    label=r"MC, $N \to \infty$ (fit in $1/N$)", zorder=5)
     alpha = mc.coords["alpha"].values if "alpha" in mc.coords else None
     ax.set_xlabel("$T$")
     ax.set_ylabel("$m$")
     if alpha is not None:
-        ax.set_title(rf"Hopfield network, $\alpha = {float(alpha):g}$")
-    ax.set_ylim(-0.1, 1.05)
-    ax.axhline(0.0, color="0.8", lw=0.6, zorder=0)
-    ax.legend(loc="lower left")
+        ax.set_title(rf"Hopfield network, $\alpha = {float(alpha):g}$", fontsize=9)
+    ax.set_ylim(-0.1, 1.45)
+    ax.legend(loc="upper right", fontsize=6.5, ncol=2, frameon=False)
+    what = (f"standard error of the mean over {n_samples} networks" if n_samples > 1
+            else "thermal standard error of one network")
+    fig.text(0.5, 0.01, f"error bars: {what}", ha="center", va="bottom", fontsize=6.5, color="0.3")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     paths = [Path(p) for p in plotting.save(fig, str(stem))]
     import matplotlib.pyplot as plt
     plt.close(fig)

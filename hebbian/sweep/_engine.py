@@ -102,6 +102,10 @@ class Engine(abc.ABC):
         Largest total :meth:`cost` of a block task (several grid points computed by one
         :meth:`run_block` call and journaled together); 0 (default): one point per task.
         Worth it where one call on many points costs far less than a call per point.
+    theory_observables : dict of str -> (str, tuple of str or None)
+        Observables that the replica theory predicts at N -> infinity: name -> (the replica
+        engine's observable, the model families where it exists or None for all). A
+        non-empty table allows a ``[theory]`` table in the engine's configs.
     """
 
     name: str = ""
@@ -110,6 +114,7 @@ class Engine(abc.ABC):
     settings: dict = {}
     observables: dict = {}
     default_observables: tuple = ()
+    theory_observables: dict = {}
 
     # ----------------------------------------------------------------- validation
     def check_param(self, model, key, value):

@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import queue as stdqueue
+import signal
 import socket
 import subprocess
 import sys
@@ -49,16 +50,29 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _theory
 from ._config import ConfigError, SweepConfig, load_config
 from ._journal import Journal, atomic_write_text, task_records
 from ._progress import Progress, format_duration
 
-__all__ = ["run_sweep", "assemble_partial", "SweepReport", "get_comm", "plan_tasks"]
+__all__ = ["run_sweep", "assemble_partial", "SweepReport", "SweepInterrupted", "get_comm", "plan_tasks"]
 
 _TAG_TASK, _TAG_RESULT = 11, 12
 _DONE = -1
 _LAUNCHER_ENV = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS",
                  "HYDI_CONTROL_FD", "MV2_COMM_WORLD_SIZE", "I_MPI_HYDRA_TOPOLIB")
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped the sweep; every task finished before it is in the journal.
+
+    Attributes: ``saved`` (tasks done and journaled), ``total`` (tasks of the sweep), ``work``
+    (the journal's directory). Under MPI rank 0 prints the message and aborts the job (exit 130).
+    """
+
+    def __init__(self, saved, total, work):
+        super().__init__(f"interrupted: {saved}/{total} tasks saved, continue with --resume")
+        self.saved, self.total, self.work = saved, total, work
 
 
 @dataclass
@@ -166,7 +180,7 @@ def run_sweep(config, out=None, *, resume=False, comm=None, stream=None):
     root_computes = size == 1 or config.run["root_computes"] == "yes" or \
         (config.run["root_computes"] == "auto" and size <= 4)
 
-    with _abort_on_error(comm):
+    with _abort_on_error(comm), _sigint_ignored(rank != 0), _interrupt_saves(ws, config):
         if comm is not None and order and config.run["numba_cache"]:
             _staged_warm_up(comm, config, plan.units[order[0]][0] // config.samples, stream)
         if rank == 0:
@@ -223,6 +237,8 @@ def assemble_partial(config, out=None):
         raise ConfigError(f"the config is not the one of the sweep at {str(work)!r} "
                           f"({_diff(saved.get('normalized', {}), config.normalized)})")
     records, _ = Journal.read(work / "journal.jsonl")
+    if config.theory is not None and _theory.theory_record(config, records) is None:
+        records.append(_theory.compute_theory(config))
     ds, _ = assemble(config, records)
     path = result_path.with_name(result_path.stem + ".partial" + result_path.suffix)
     save_result(ds, path)
@@ -533,6 +549,9 @@ def _root_loop(comm, config, plan, ws, progress, root_computes, host):
                     backoff.reset()
                 else:
                     backoff.wait()
+    except KeyboardInterrupt:
+        computer = None            # do not wait for the task it is running: the job ends now
+        raise
     finally:
         if computer is not None:
             computer.close()
@@ -610,12 +629,46 @@ def _abort_on_error(comm):
     """Under MPI an exception on one rank would leave the others waiting forever: abort all."""
     try:
         yield
-    except BaseException:
+    except BaseException as exc:
         if comm is None or comm.size == 1:
             raise
+        if isinstance(exc, KeyboardInterrupt):       # Ctrl-C: rank 0 says what is saved, no traceback
+            if isinstance(exc, SweepInterrupted):
+                print(f"\n{exc}", file=sys.stderr)
+            sys.stderr.flush()
+            comm.Abort(130)
         traceback.print_exc()
         sys.stderr.flush()
         comm.Abort(1)
+
+
+@contextmanager
+def _sigint_ignored(active):
+    """Worker ranks ignore SIGINT (mpiexec forwards Ctrl-C to every rank): rank 0 alone reacts,
+    saves the journal, reports and ends the job."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _interrupt_saves(ws, config):
+    """On rank 0, Ctrl-C closes the journal (every finished task is in it) and becomes
+    :class:`SweepInterrupted`, which says how many tasks are saved."""
+    try:
+        yield
+    except SweepInterrupted:
+        raise
+    except KeyboardInterrupt:
+        if ws is None:
+            raise
+        ws.release()
+        raise SweepInterrupted(ws.saved_tasks(config), config.n_tasks, ws.work) from None
 
 
 # --------------------------------------------------------------------------- work directory
@@ -658,9 +711,7 @@ class _Workspace:
         except BaseException:
             os.close(lock_fd)
             raise
-        done = {r["p"] * config.samples + r["s"] for r in task_records(records)
-                if r.get("ok") and r.get("cfg") == config.sha256[:16]}
-        prev = [r for r in records if r.get("kind") == "session"]
+        done = _done_tasks(records, config)
         if records or cut:
             msg = f"sweep: resuming {str(work)!r}: {len(done)}/{config.n_tasks} tasks already done"
             if cut:
@@ -668,16 +719,21 @@ class _Workspace:
             if n_bad:
                 msg += f"; skipped {n_bad} corrupt journal lines"
             print(msg, file=stream, flush=True)
-            if prev and prev[-1].get("commit") != _git_commit():
-                print(f"sweep: warning: the code changed since the last session (commit "
-                      f"{prev[-1].get('commit') or 'unknown'} -> {_git_commit() or 'unknown'})",
-                      file=stream, flush=True)
+            changed = _code_change(records)
+            if changed:
+                print(f"sweep: warning: the code changed since the last session ({changed})", file=stream,
+                      flush=True)
         return cls(result_path, work, journal, lock_fd, done, resumed_from=len(done))
 
     def record(self, rec):
         self.journal.append(rec)
         if not rec["ok"]:
             self.failed_now.append(rec)
+
+    def saved_tasks(self, config):
+        """Number of tasks done in the journal as it is on disk now."""
+        records, _ = Journal.read(self.journal.path)
+        return len(_done_tasks(records, config))
 
     def session_start(self, size, hosts, root_computes, n_pending):
         from .. import __version__
@@ -700,8 +756,14 @@ class _Workspace:
     def finish(self, config, elapsed, n_computed, stream):
         from ._assemble import assemble
         from ..io import save_result
-        self.journal.close()
         records, _ = Journal.read(self.journal.path)
+        if config.theory is not None and _theory.theory_record(config, records) is None:
+            rec = _theory.compute_theory(config)
+            self.journal.append(rec)
+            records.append(rec)
+            print(f"sweep: replica theory ({config.theory.level}) at {len(rec['values'])} points in "
+                  f"{format_duration(rec['t'])}", file=stream, flush=True)
+        self.journal.close()
         ds, failed = assemble(config, records)
         save_result(ds, self.result_path)
         rate = f", {n_computed / elapsed:.3g} tasks/s" if elapsed > 0 and n_computed else ""
@@ -715,6 +777,26 @@ class _Workspace:
                       file=stream, flush=True)
         return SweepReport(path=self.result_path, work_dir=self.work, n_tasks=config.n_tasks,
                            n_computed=n_computed, n_failed=len(failed), failed=failed, elapsed=elapsed)
+
+
+def _done_tasks(records, config):
+    return {r["p"] * config.samples + r["s"] for r in task_records(records)
+            if r.get("ok") and r.get("cfg") == config.sha256[:16]}
+
+
+def _code_change(records):
+    """What changed between the code of the last session that recorded it and this one ('' if
+    nothing, or nothing can be compared): the git commit, else the package version."""
+    from .. import __version__
+    starts = [r for r in records if r.get("kind") == "session" and r.get("event") == "start"]
+    before = next((r["commit"] for r in reversed(starts) if r.get("commit")), "")
+    now = _git_commit()
+    if before and now:
+        return f"commit {before} -> {now}" if before != now else ""
+    version = next((r["version"] for r in reversed(starts) if r.get("version")), "")
+    if version and version != __version__:
+        return f"hebbian {version} -> {__version__}"
+    return ""
 
 
 def _lock(path):
@@ -750,18 +832,27 @@ _COMMIT = []
 def _git_commit():
     """Commit of the source tree hebbian was imported from ('' if not a git checkout)."""
     if not _COMMIT:
-        here = Path(__file__).resolve().parent
-        commit = ""
-        try:
-            out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                 timeout=10)
-            if out.returncode == 0:
-                commit = out.stdout.strip()
-                dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                                       capture_output=True, text=True, timeout=10)
-                if dirty.returncode == 0 and dirty.stdout.strip():
-                    commit += "-dirty"
-        except (OSError, subprocess.SubprocessError):
-            commit = ""
-        _COMMIT.append(commit)
+        _COMMIT.append(_commit_of(Path(__file__).resolve()))
     return _COMMIT[0]
+
+
+def _commit_of(path):
+    """HEAD of the git checkout that tracks the file ``path`` (``-dirty`` if it has changes), or ''.
+
+    A file that git does not track gives '': an installed wheel, also one in a virtualenv that
+    lies inside some git repository, must not report that repository's commit.
+    """
+    here = str(Path(path).parent)
+    try:
+        out = subprocess.run(["git", "-C", here, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if out.returncode != 0 or subprocess.run(["git", "-C", here, "ls-files", "--error-unmatch", Path(path).name],
+                                                 capture_output=True, timeout=10).returncode != 0:
+            return ""
+        commit = out.stdout.strip()
+        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+        if dirty.returncode == 0 and dirty.stdout.strip():
+            commit += "-dirty"
+        return commit
+    except (OSError, subprocess.SubprocessError):
+        return ""

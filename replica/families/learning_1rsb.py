@@ -1,6 +1,6 @@
 """Dense Hebbian networks learning from examples (supervised / unsupervised) at 1RSB.
 
-Conventions of ``shared/physics/dense_learning.md`` and ``hebbian/network.py``: archetypes
+Conventions of ``docs/physics/learning.md`` and ``hebbian/network.py``: archetypes
 xi, examples of quality r, M per archetype, ``rho = (1 - r^2)/(M r^2)``; Hamiltonians over
 distinct index tuples normalised by ``r^P (1 + rho)^(P-1)``; ``K = alpha N^(P-1)``;
 ``beta' = beta P / 2``. With the large-M example noise ``n^(P-1) (1 + sqrt(rho) Z)`` of the
@@ -22,8 +22,8 @@ integration by parts over Z:
 (tests: finite differences of f). These are the dense 1RSB equations
 (:func:`replica.families.dense_1rsb.dense_equations`) with ``c = P Delta / 4`` and rho.
 ``alpha = 0`` (finite K) has no glass: RS is exact. P = 2 supervised is the AGS/CAG model
-with a noisy condensed pattern (notes), the Hopfield 1RSB equations with the example noise in
-the outer field (:func:`replica.families.hopfield_1rsb.pairwise_equations`); P = 2
+with a noisy condensed pattern (``docs/physics/learning.md``), the Hopfield 1RSB equations
+with the example noise in the outer field (:func:`replica.families.hopfield_1rsb.pairwise_equations`); P = 2
 unsupervised is not provided. Variables ``(n, delta, C, mu)``; ``m`` is an observable.
 """
 

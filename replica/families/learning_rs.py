@@ -1,7 +1,7 @@
 """Networks that learn archetypes from examples (supervised / unsupervised), replica symmetric.
 
-Conventions (``hebbian/network.py``, ``shared/physics/dense_learning.md``; checked in
-``notes/learning_equations.md``): examples ``eta = chi xi``, quality r, M per archetype,
+Conventions (``hebbian/network.py``, ``docs/physics/conventions.md``; derived in
+``docs/physics/learning.md``): examples ``eta = chi xi``, quality r, M per archetype,
 ``rho = (1 - r^2)/(M r^2)``; Hamiltonians over DISTINCT index tuples normalised by
 ``Nrm = r^P (1 + rho)^(P-1)``; load ``alpha = K / N^(P-1)`` (``alpha = 0``: K finite);
 ``beta' = beta P / 2``; overlap with the example means ``n = (1/(r (1+rho) N)) sum etabar s``

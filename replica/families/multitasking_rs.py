@@ -1,7 +1,7 @@
 """Multitasking network (K diluted archetypes, low storage), with or without learning from examples.
 
-Convention (``hebbian/network.py``, ``shared/physics/multitasking.md``; checked in
-``notes/learning_equations.md``): archetypes with ``P(xi = 0) = d``, ``P(xi = +-1) = (1-d)/2``,
+Convention (``hebbian/network.py``, ``docs/physics/conventions.md``; derived in
+``docs/physics/multitasking.md``): archetypes with ``P(xi = 0) = d``, ``P(xi = +-1) = (1-d)/2``,
 ``H = -(1/(2N)) sum_mu sum_{i != j} xi_i xi_j s_i s_j`` (K finite: RS is exact, no replicas).
 
 Without examples the free energy of the Mattis overlaps ``m`` (K-vector) is
