@@ -386,7 +386,7 @@ def _pool(threads):
 def execute(model, state, *, betas, rule, order, sweeps, burn_in, every, swap_every=1, overlaps=None):
     """Advance ``state`` in place by ``sweeps`` sweeps; return the measurements."""
     n_nets, C, R, T, N = state.spins.shape
-    K, n = model.K, model.n
+    K = model.K
     U = R * T
     n_units = n_nets * C
     n_mem = n_units * U

@@ -6,7 +6,6 @@ real ``--quick`` gallery runs in the slow tests (``pytest -m slow tests/test_fig
 """
 
 import json
-import math
 import os
 import shutil
 import subprocess

@@ -13,12 +13,11 @@ import math
 import numpy as np
 import pytest
 
-import replica
 from hebbian import Network, patterns
 from replica import solve
 from replica.base import Batch, get_model
 from replica.families.learning_examples import UnsupervisedExamplesRS, example_state_zero_temperature
-from replica.families.learning_rs import SupervisedRS, UnsupervisedRS
+from replica.families.learning_rs import UnsupervisedRS
 from replica.quadrature import DEFAULT as QUAD
 
 INF = math.inf

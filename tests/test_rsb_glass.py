@@ -9,7 +9,6 @@ The dense network's glass is xi(q) = alpha_B q^P / 2: temperatures scale with sq
 
 import math
 
-import numpy as np
 import pytest
 
 import replica

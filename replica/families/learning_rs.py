@@ -54,7 +54,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import erf
 
-from ..base import Batch, Model, register
+from ..base import Model, register
 from ..continuation import fold as _generic_fold
 from ._learning_common import binomial_table, delta_noise, p2_modes, prepare_learning
 from .dense_rs import _geometric, _pow, _ramp  # the same P-spin polynomials as the dense network
