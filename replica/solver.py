@@ -375,14 +375,21 @@ def reduced_hessian_eig(model, x, p, quad):
         Hee = H[:, elim][:, :, elim]
         zero = 1e-6 * (1.0 + np.max(np.abs(np.where(np.isfinite(H), H, 0.0)), axis=(-2, -1)))
         lam = np.zeros((B, len(elim)))
-        lam[fin] = np.linalg.eigvalsh(Hee[fin])
+        # one eigendecomposition of H_ee serves the inertia and the pseudo-inverse
+        # (that of numpy.linalg.pinv(hermitian=True): 1/lambda where |lambda| > 1e-10 max |lambda|)
+        lam_f, vec = np.linalg.eigh(Hee[fin])
+        lam[fin] = lam_f
         n_max = np.broadcast_to(np.asarray(model.maximised(p), dtype=np.int64), (B,))
         k = np.arange(len(elim))[None, :]
         should_be_neg = k < n_max[:, None]
         wrong = (should_be_neg & (lam > zero[:, None])) | (~should_be_neg & (lam < -zero[:, None]))
         offending = np.where(wrong.any(axis=1), -np.max(np.where(wrong, np.abs(lam), 0.0), axis=1), 0.0)
+        big = np.abs(lam_f) > 1e-10 * np.max(np.abs(lam_f), axis=-1, keepdims=True)
+        inv = np.divide(1.0, lam_f, out=np.zeros_like(lam_f), where=big)
+        pinv = np.full(Hee.shape, np.nan)
+        pinv[fin] = (vec * inv[:, None, :]) @ np.swapaxes(vec, -1, -2)
         with np.errstate(all="ignore"):
-            S = Hcc - Hce @ np.linalg.pinv(Hee, rcond=1e-10, hermitian=True) @ np.swapaxes(Hce, -1, -2)
+            S = Hcc - Hce @ pinv @ np.swapaxes(Hce, -1, -2)
     else:
         S = Hcc
     scale = model.condensed_scale(x, p)
@@ -403,16 +410,14 @@ def reduced_hessian_eig(model, x, p, quad):
 def _hessian(model, x, p, quad):
     B, n = x.shape
     lb = np.asarray(model.lower_bounds(p), dtype=float)
+    h = 1e-5 * (1.0 + np.abs(x))
+    lo_ok = (x - h) >= lb[None, :]
+    step = h[None, :, :] * np.eye(n)[:, None, :]                 # step[j, b] = h[b, j] e_j
+    X = np.concatenate([x[None] + step, np.where(lo_ok.T[:, :, None], x[None] - step, x[None])]).reshape(2 * n * B, n)
     with np.errstate(all="ignore"):
-        g0 = model.gradient(x[:1], p.take(np.arange(1)), quad)
-    if g0 is not None:
-        h = 1e-5 * (1.0 + np.abs(x))
-        lo_ok = (x - h) >= lb[None, :]
-        X = np.concatenate([x + h[:, j, None] * np.eye(n)[j] for j in range(n)]
-                           + [np.where(lo_ok[:, j, None], x - h[:, j, None] * np.eye(n)[j], x) for j in range(n)])
-        tiled = p.take(np.tile(np.arange(B), 2 * n))
-        with np.errstate(all="ignore"):
-            G = model.gradient(X, tiled, quad).reshape(2, n, B, n)
+        G = model.gradient(X, p.take(np.tile(np.arange(B), 2 * n)), quad)
+    if G is not None:
+        G = G.reshape(2, n, B, n)
         width = np.where(lo_ok, 2.0 * h, h).T                   # (n, B)
         H = (G[0] - G[1]) / width[:, :, None]                   # H[j, b, i] = d g_i / d x_j
         return np.transpose(H, (1, 0, 2))
