@@ -97,15 +97,22 @@ class IterResult:
 
     def rows(self, sel):
         """The outcome at a subset of the points."""
-        return IterResult(x=self.x[sel], fx=self.fx[sel], residual=self.residual[sel], status=self.status[sel],
-                          iterations=self.iterations[sel], nfev=self.nfev[sel])
+        out = IterResult(x=self.x[sel], fx=self.fx[sel], residual=self.residual[sel], status=self.status[sel],
+                         iterations=self.iterations[sel], nfev=self.nfev[sel])
+        if self._reasons is not None:
+            out._reasons = self._reasons[sel]
+        return out
+
+    _reasons = None
 
     def reasons(self):
-        """ndarray of str: the reason of each point's status."""
-        out = np.empty(self.status.shape, dtype=object)
-        for code, text in _REASONS.items():
-            out[self.status == code] = text
-        return out
+        """ndarray of str: the reason of each point's status (computed once; do not modify)."""
+        if self._reasons is None:
+            out = np.empty(self.status.shape, dtype=object)
+            for code in np.unique(self.status):
+                out[self.status == code] = _REASONS.get(int(code))
+            self._reasons = out
+        return self._reasons
 
 
 def residual_norm(x, fx):
@@ -179,6 +186,10 @@ def iterate(model, p, quad, x0, opts=None):
             # solutions; its residual may grow on the way, e.g. past a ghost fixed point):
             # accept every valid step; only a step out of the domain halves the damping
             accept = okt
+            if accept.all():                  # the usual round: every step valid
+                x[idx], fx[idx], res[idx] = trial, ft, rt
+                status[idx[rt <= opts.tol]] = _CONVERGED
+                continue
             eta[idx[~accept]] *= 0.5
             a = idx[accept]
             x[a], fx[a], res[a] = trial[accept], ft[accept], rt[accept]
@@ -449,8 +460,9 @@ def _hessian(model, x, p, quad):
 
 
 # ---------------------------------------------------------------------- branch search
-def analyse(model, x, p, quad):
-    """Free energy, observables, stability, replicon and admissibility of solutions x.
+def analyse(model, x, p, quad, free_energy=None):
+    """Free energy, observables, stability, replicon and admissibility of solutions x
+    (``free_energy``: the model's free energy at x if already computed).
 
     Returns
     -------
@@ -458,7 +470,7 @@ def analyse(model, x, p, quad):
     ``admissible`` and ``admissible_reason``.
     """
     with np.errstate(all="ignore"):
-        f = model.free_energy(x, p, quad)
+        f = model.free_energy(x, p, quad) if free_energy is None else free_energy
         obs = model.observables(x, p, quad)
         heig = reduced_hessian_eig(model, x, p, quad)
         stab = model.stability(x, p, quad, heig)
@@ -495,6 +507,7 @@ def search(model, p, quad, opts=None):
     c = it_all.converged
     if c.any():
         label_all[c] = np.asarray(model.classify(it_all.x[c], tiled.take(c)), dtype=object)
+    it_all.reasons()                                       # once, shared by the per-start views
     runs = [(start, it_all.rows(slice(g * B, (g + 1) * B)), label_all[g * B:(g + 1) * B])
             for g, (start, _) in enumerate(starts)]
     missing = {}
@@ -531,7 +544,7 @@ def search(model, p, quad, opts=None):
     kept = np.concatenate(keep) if G else np.zeros(0, dtype=bool)
     analysed = [None] * G
     if kept.any():
-        a_all = analyse(model, it_all.x[kept], tiled.take(kept), quad)
+        a_all = analyse(model, it_all.x[kept], tiled.take(kept), quad, free_energy=f_all[kept])
         bounds = np.concatenate([[0], np.cumsum([k.sum() for k in keep])])
         for g in range(G):
             if bounds[g + 1] > bounds[g]:

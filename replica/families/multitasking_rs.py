@@ -47,6 +47,7 @@ The thermodynamic state is the lowest free energy among the locally stable solut
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -184,8 +185,7 @@ class MultitaskingRS(Model):
     def _configs(self, p):
         """xi configurations (C, K) and their probabilities (B, C)."""
         K = self._K(p)
-        X = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=K)))
-        zero = (X == 0.0).sum(axis=1)
+        X, zero = _configurations(K)
         d = p["d"][:, None]
         P = d ** zero[None, :] * (0.5 * (1.0 - d)) ** (K - zero)[None, :]
         return X, P
@@ -355,6 +355,16 @@ class MultitaskingRS(Model):
                 res = np.max(np.abs(fx - xs) / (1.0 + np.abs(xs)), axis=1)
             a[rows[res <= 1e-9]] = sym[rows[res <= 1e-9]]
         return classify_amplitudes(a)
+
+
+@functools.lru_cache(maxsize=None)
+def _configurations(K):
+    """The 3^K configurations xi in {-1, 0, 1}^K, shape (3^K, K), and their numbers of zeros
+    (read-only; built once per K)."""
+    X = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=K)))
+    zero = (X == 0.0).sum(axis=1)
+    X.flags.writeable = zero.flags.writeable = False
+    return X, zero
 
 
 def _mul(a, b):
