@@ -118,24 +118,27 @@ class IterResult:
 def residual_norm(x, fx):
     """``max_i |F(x)_i - x_i| / (1 + |x_i|)`` per point, NaN-safe (NaN -> inf)."""
     with np.errstate(invalid="ignore"):
-        r = (np.abs(fx - x) / (1.0 + np.abs(x))).max(axis=-1)
-    r[~(r <= np.inf)] = np.inf
-    return r
+        return _residual_norm(x, fx)
+
+
+def _residual_norm(x, fx):
+    # (call under np.errstate: inf - inf is NaN, which fmin turns into inf)
+    return np.fmin((np.abs(fx - x) / (1.0 + np.abs(x))).max(axis=-1), np.inf)
 
 
 def _evaluate(model, x, p, quad, dom=None):
-    """Update map and validity (finite and in the domain) at x (``dom``: the domain if known)."""
-    with np.errstate(all="ignore"):
-        if dom is None:
-            dom = model.in_domain(x, p)
-        if dom.all():
-            fx = model.update(x, p, quad)
-        else:
-            fx = np.full_like(x, np.nan)
-            if dom.any():
-                fx[dom] = model.update(x[dom], p.take(dom), quad)
-        ok = dom & np.isfinite(fx).all(axis=-1)
-    return fx, ok
+    """Update map and validity (finite and in the domain) at x (``dom``: the domain if known).
+    Call under ``np.errstate(all="ignore")`` (an update may overflow or divide by zero: the
+    validity says so)."""
+    if dom is None:
+        dom = model.in_domain(x, p)
+    if dom.all():
+        fx = model.update(x, p, quad)
+        return fx, np.isfinite(fx).all(axis=-1)
+    fx = np.full_like(x, np.nan)
+    if dom.any():
+        fx[dom] = model.update(x[dom], p.take(dom), quad)
+    return fx, dom & np.isfinite(fx).all(axis=-1)
 
 
 def iterate(model, p, quad, x0, opts=None):
@@ -154,19 +157,32 @@ def iterate(model, p, quad, x0, opts=None):
     -------
     IterResult
     """
-    opts = opts or Options()
+    with np.errstate(all="ignore"):
+        return _iterate(model, p, quad, x0, opts or Options())
+
+
+def _iterate(model, p, quad, x0, opts):
     x = np.array(x0, dtype=float, copy=True)
     B = x.shape[0]
     residual_form = model.form == "residual"
     fx, ok = _evaluate(model, x, p, quad)
     nfev = np.ones(B, dtype=np.int64)
-    res = residual_norm(x, fx)
+    res = _residual_norm(x, fx)
     status = np.where(ok, _RUNNING, _BAD_START)
     status[ok & (res <= opts.tol)] = _CONVERGED
     if residual_form:
         _noise_level(model, x, fx, p, np.flatnonzero(ok & (status == _RUNNING)), status, opts.tol)
     iters = np.zeros(B, dtype=np.int64)
     eta = np.full(B, float(opts.damping))
+    last = [np.arange(B), p]
+
+    def rows_of(idx):
+        """The points idx of p (the last sub-batch again while the active rows do not change)."""
+        if idx.size == B:
+            return p
+        if not (last[0].size == idx.size and (last[0] == idx).all()):
+            last[:] = idx, p.take(idx)
+        return last[1]
 
     def fixed_point(max_steps, only_large):
         for _ in range(max_steps):
@@ -178,10 +194,10 @@ def iterate(model, p, quad, x0, opts=None):
                 return
             xa, fa = x[idx], fx[idx]
             trial = xa + eta[idx, None] * (fa - xa)
-            ft, okt = _evaluate(model, trial, p if idx.size == B else p.take(idx), quad)
+            ft, okt = _evaluate(model, trial, rows_of(idx), quad)
             nfev[idx] += 1
             iters[idx] += 1
-            rt = residual_norm(trial, ft)
+            rt = _residual_norm(trial, ft)
             # the fixed-point map is the physical dynamics (it flows to locally stable
             # solutions; its residual may grow on the way, e.g. past a ghost fixed point):
             # accept every valid step; only a step out of the domain halves the damping
@@ -204,7 +220,7 @@ def iterate(model, p, quad, x0, opts=None):
             idx = np.flatnonzero((status == _RUNNING) & ~stalled & (iters < opts.maxiter))
             if idx.size == 0:
                 return stalled
-            pa = p if idx.size == B else p.take(idx)
+            pa = rows_of(idx)
             xa, fa = x[idx], fx[idx]
             J, nf = _jacobian(model, xa, fa, pa, quad)
             nfev[idx] += nf
@@ -230,7 +246,7 @@ def iterate(model, p, quad, x0, opts=None):
                 trial = xa[j] + t[j, None] * dx[j]
                 ft, okt = _evaluate(model, trial, pa if j.size == idx.size else pa.take(j), quad)
                 nfev[idx[j]] += 1
-                rt = residual_norm(trial, ft)
+                rt = _residual_norm(trial, ft)
                 # non-monotone (map form): the full step may raise the residual (near-singular
                 # Jacobians near critical lines need it); shorter steps must decrease it
                 bound = np.where(first[j], 100.0 * res[idx[j]], (1.0 - 1e-4 * t[j]) * res[idx[j]])
@@ -300,16 +316,16 @@ def _jacobian(model, x, fx, p, quad):
     cols, rows = np.nonzero(free)                          # the (column, point) pairs to evaluate
     sub = p.take(rows) if rows.size != B or n != 1 else p
     flat = X[cols, rows]
+    sign = np.ones((n, B))
+    F = np.repeat(fx[None], n, axis=0)                     # pinned columns: dF/dx_j = 0
     with np.errstate(all="ignore"):
         dom = model.in_domain(flat, sub)
-    sign = np.ones((n, B))
-    back = ~dom
-    if back.any():
-        flat[back, cols[back]] -= 2.0 * h[rows[back], cols[back]]
-        sign[cols[back], rows[back]] = -1.0
-    F = np.repeat(fx[None], n, axis=0)                     # pinned columns: dF/dx_j = 0
-    Fe, ok = _evaluate(model, flat, sub, quad, None if back.any() else dom)
-    F[cols, rows] = Fe
+        back = ~dom
+        any_back = back.any()
+        if any_back:
+            flat[back, cols[back]] -= 2.0 * h[rows[back], cols[back]]
+            sign[cols[back], rows[back]] = -1.0
+        F[cols, rows] = _evaluate(model, flat, sub, quad, None if any_back else dom)[0]
     J = (F - fx[None]) / (sign * h.T)[:, :, None]          # J[j, b, i] = dF_i / dx_j
     J = np.transpose(J, (1, 2, 0)) - np.eye(n)[None]       # (B, i, j)
     return J, n
@@ -665,12 +681,13 @@ def _rank_names(runs, keep, analysed, B):
         f[g, k] = np.where(np.isfinite(a["free_energy"]), a["free_energy"], np.inf)
         tier[g, k] = _tiers(np.ones(k.size, dtype=bool), a["free_energy"], a["stability"], a["admissible"])
     start = np.broadcast_to(np.arange(G)[:, None], (G, B))
-    for lab in np.unique(label[kept]):
+    points = np.arange(B)[None, :]
+    for lab in sorted(set(label[kept].tolist())):
         mask = kept & (label == lab)
         order = np.lexsort((start, f, tier, ~mask), axis=0)          # last key sorts first
         rank = np.empty((G, B), dtype=np.int64)
-        np.put_along_axis(rank, order, start, axis=0)
-        for k in np.unique(rank[mask]):
+        rank[order, points] = start                                  # rank of each start at each point
+        for k in sorted(set(rank[mask].tolist())):
             sel = mask & (rank == k)
             final[sel] = lab if k == 0 else f"{lab}#{k + 1}"
     return list(final)
