@@ -145,11 +145,13 @@ class GaussHermite:
         """
         single = isinstance(kinds, str)
         codes = _codes(kinds)
-        beta, a, b = (np.asarray(v, dtype=float) for v in (beta, a, b))
+        beta, a, b = np.asarray(beta, dtype=float), np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         if not (beta.shape == a.shape == b.shape):
             beta, a, b = np.broadcast_arrays(beta, a, b)
         shape = beta.shape
-        beta, a, b = beta.ravel(), a.ravel(), np.abs(b.ravel())
+        if len(shape) != 1:                    # (the kernel gets contiguous copies of 1-D views)
+            beta, a, b = beta.ravel(), a.ravel(), b.ravel()
+        b = np.abs(b)
         if not (beta > 0).all():
             raise ValueError(f"beta must be in (0, inf], got {beta[~(beta > 0)][0]!r}")
         res = self._fill(codes, beta, a, b)
