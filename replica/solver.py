@@ -185,27 +185,43 @@ def _iterate(model, p, quad, x0, opts):
         return last[1]
 
     def fixed_point(max_steps, only_large):
-        for _ in range(max_steps):
+        # a row leaves the iteration when converged or (only_large) below the Newton switch
+        leave_at = max(opts.tol, opts.newton_switch) if only_large else opts.tol
+        step = 0
+        while step < max_steps:
             act = (status == _RUNNING) & (iters < opts.maxiter)
             if only_large:
                 act &= res > opts.newton_switch
-            idx = np.flatnonzero(act)
+            idx = act.nonzero()[0]
             if idx.size == 0:
                 return
-            xa, fa = x[idx], fx[idx]
-            trial = xa + eta[idx, None] * (fa - xa)
-            ft, okt = _evaluate(model, trial, rows_of(idx), quad)
-            nfev[idx] += 1
-            iters[idx] += 1
-            rt = _residual_norm(trial, ft)
-            # the fixed-point map is the physical dynamics (it flows to locally stable
-            # solutions; its residual may grow on the way, e.g. past a ghost fixed point):
-            # accept every valid step; only a step out of the domain halves the damping
-            accept = okt
-            if accept.all():                  # the usual round: every step valid
-                x[idx], fx[idx], res[idx] = trial, ft, rt
+            pa = rows_of(idx)
+            xa, fa, ra, ea = x[idx], fx[idx], res[idx], eta[idx, None]
+            # rounds on these rows while every step is valid and no row leaves (the same
+            # rounds as one at a time, without the bookkeeping of each)
+            room = min(max_steps - step, opts.maxiter - int(iters[idx].max()))
+            done = 0
+            while True:
+                trial = xa + ea * (fa - xa)
+                ft, okt = _evaluate(model, trial, pa, quad)
+                rt = _residual_norm(trial, ft)
+                done += 1
+                # the fixed-point map is the physical dynamics (it flows to locally stable
+                # solutions; its residual may grow on the way, e.g. past a ghost fixed point):
+                # accept every valid step; only a step out of the domain halves the damping
+                if not okt.all():
+                    break
+                xa, fa, ra = trial, ft, rt
+                if done == room or (rt <= leave_at).any():
+                    break
+            step += done
+            nfev[idx] += done
+            iters[idx] += done
+            x[idx], fx[idx], res[idx] = xa, fa, ra
+            if ra is rt:                      # every step valid
                 status[idx[rt <= opts.tol]] = _CONVERGED
                 continue
+            accept = okt
             eta[idx[~accept]] *= 0.5
             a = idx[accept]
             x[a], fx[a], res[a] = trial[accept], ft[accept], rt[accept]
