@@ -181,10 +181,13 @@ replica.solve("hopfield", level="1rsb", alpha=0.1, beta=10.0)
 out = {}
 for name, (model, kw) in json.loads(sys.argv[3]).items():
     replica.solve(model, **kw)
-    c = time.process_time()
-    for _ in range(20):
-        replica.solve(model, **kw)
-    out["scalar_rs " + name] = (time.process_time() - c) / 20
+    best = float("inf")
+    for _ in range(3):
+        c = time.process_time()
+        for _ in range(20):
+            replica.solve(model, **kw)
+        best = min(best, (time.process_time() - c) / 20)
+    out["scalar_rs " + name] = best
 for name, (model, kw) in json.loads(sys.argv[2]).items():
     c = time.process_time()
     replica.solve(model, level="1rsb", **kw)
