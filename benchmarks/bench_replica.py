@@ -4,8 +4,9 @@
   (a subprocess, serial) against one ``replica.solve`` of the same grid in this process, and
   the start-up of the script (the same command on a 1 x 1 grid). ``ratio`` is
   ``(sweep - start-up) / solve`` (target <= 3), ``ratio_total`` is ``sweep / solve``.
-* ``scalar_rs``: one ``solve`` of one RS point (users loop over points), seconds per call
-  (best of the repeats), wall and CPU time.
+* ``scalar_rs``: one ``solve`` of one RS point (users loop over points) for every family
+  (Hopfield at three points, dense P = 3, 4, supervised and unsupervised learning,
+  multitasking K = 3), milliseconds per call (best of the repeats), wall and CPU time.
 * ``one_step``: one finite-T 1RSB point (every branch: retrieval, 1RSB glass, paramagnet)
   for Hopfield (alpha = 0.136, T = 0.008), dense P = 3 (alpha = 0.12, T = 0.05), dense P = 4
   (alpha = 0.03, T = 0.05) and supervised learning (P = 4, alpha = 0.02, rho = 0.1,
@@ -15,7 +16,7 @@
 * ``load``: the load average before and after, and a reference: microseconds of one small
   NumPy call (CPU time) measured in the same run, to compare runs on a shared machine.
 * ``baseline`` (with ``--baseline DIR``, another checkout of the project, e.g.
-  ``git archive <commit> | tar -x -C DIR``): the scalar RS point, the 1RSB points and the
+  ``git archive <commit> | tar -x -C DIR``): the scalar RS points, the 1RSB points and the
   T = 0 capacities timed in both trees in alternating subprocesses (CPU seconds, best of the
   repeats) and their ratios (baseline / this tree).
 
@@ -64,7 +65,12 @@ progress = "none"
 SCALAR = {"hopfield alpha=0.05 T=0.5": ("hopfield", dict(alpha=0.05, T=0.5)),
           "hopfield alpha=0.12 T=0.3": ("hopfield", dict(alpha=0.12, T=0.3)),
           "hopfield alpha=0.05 T=0": ("hopfield", dict(alpha=0.05, T=0.0)),
-          "dense P=3 alpha=0.05 T=0.1": ("dense", dict(P=3, alpha=0.05, T=0.1))}
+          "dense P=3 alpha=0.05 T=0.1": ("dense", dict(P=3, alpha=0.05, T=0.1)),
+          "dense P=4 alpha=0.02 T=0.2": ("dense", dict(P=4, alpha=0.02, T=0.2)),
+          "supervised P=4 alpha=0.01 rho=0.1 T=0.2": ("supervised", dict(P=4, alpha=0.01, rho=0.1, T=0.2)),
+          "unsupervised P=3 alpha=0.005 r=0.5 M=20 T=0.2": ("unsupervised", dict(P=3, alpha=0.005, r=0.5, M=20,
+                                                                                  T=0.2)),
+          "multitasking K=3 d=0.3 T=0.2": ("multitasking", dict(K=3, d=0.3, T=0.2))}
 
 ONE_STEP = {"hopfield alpha=0.136 T=0.008": ("hopfield", dict(alpha=0.136, T=0.008)),
             "dense P=3 alpha=0.12 T=0.05": ("dense", dict(P=3, alpha=0.12, T=0.05)),
@@ -173,10 +179,15 @@ assert replica.__file__.startswith(sys.argv[1]), replica.__file__
 replica.solve("hopfield", alpha=0.05, beta=2.0)
 replica.solve("hopfield", level="1rsb", alpha=0.1, beta=10.0)
 out = {}
-c = time.process_time()
-for _ in range(20):
-    replica.solve("hopfield", alpha=0.05, beta=2.0)
-out["scalar_rs hopfield alpha=0.05 T=0.5"] = (time.process_time() - c) / 20
+for name, (model, kw) in json.loads(sys.argv[3]).items():
+    replica.solve(model, **kw)
+    best = float("inf")
+    for _ in range(3):
+        c = time.process_time()
+        for _ in range(20):
+            replica.solve(model, **kw)
+        best = min(best, (time.process_time() - c) / 20)
+    out["scalar_rs " + name] = best
 for name, (model, kw) in json.loads(sys.argv[2]).items():
     c = time.process_time()
     replica.solve(model, level="1rsb", **kw)
@@ -195,11 +206,13 @@ def bench_baseline(baseline, repeat):
     cases = {k: (m, {kk: (1.0 / vv if kk == "T" else vv) for kk, vv in kw.items()})
              for k, (m, kw) in ONE_STEP.items()}
     cases = {k: (m, {("beta" if kk == "T" else kk): vv for kk, vv in kw.items()}) for k, (m, kw) in cases.items()}
+    scalar = {k: (m, {("beta" if kk == "T" else kk): (1.0 / vv if vv else float("inf")) if kk == "T" else vv
+                      for kk, vv in kw.items()}) for k, (m, kw) in SCALAR.items()}
     runs = {"baseline": [], "this": []}
     for _ in range(repeat):
         for name, tree in (("baseline", str(Path(baseline).resolve())), ("this", str(ROOT))):
-            res = subprocess.run([sys.executable, "-c", _PROBE, tree, json.dumps(cases)], check=True,
-                                 capture_output=True, text=True)
+            res = subprocess.run([sys.executable, "-c", _PROBE, tree, json.dumps(cases), json.dumps(scalar)],
+                                 check=True, capture_output=True, text=True)
             runs[name].append(json.loads(res.stdout.strip().splitlines()[-1]))
     best = {name: {k: min(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
     return {k: {"baseline_cpu_seconds": round(best["baseline"][k], 4), "cpu_seconds": round(best["this"][k], 4),

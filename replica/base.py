@@ -66,8 +66,10 @@ class Batch(dict):
         idx = np.asarray(idx)
         size = int(np.count_nonzero(idx)) if idx.dtype == bool else idx.size
         out = Batch({k: v[idx] for k, v in self.items()}, size)
-        if self._zero:                      # a sub-batch of a T = 0 batch is at T = 0
-            out._zero = True
+        # a batch never mixes T = 0 and T > 0: a sub-batch is at T = 0 if its batch is
+        out._zero = self._zero
+        if self._inv is not None:
+            out._inv = self._inv[idx]
         return out
 
     @property

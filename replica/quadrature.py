@@ -144,22 +144,22 @@ class GaussHermite:
             with ``b != 0`` (a step function cannot be integrated by it).
         """
         single = isinstance(kinds, str)
-        names = (kinds,) if single else tuple(kinds)
-        for k in names:
-            if k not in KINDS:
-                raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}, got {k!r}")
-        beta, a, b = (np.asarray(v, dtype=float) for v in (beta, a, b))
+        codes = _codes(kinds)
+        beta, a, b = np.asarray(beta, dtype=float), np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         if not (beta.shape == a.shape == b.shape):
             beta, a, b = np.broadcast_arrays(beta, a, b)
         shape = beta.shape
-        beta, a, b = beta.ravel(), a.ravel(), np.abs(b.ravel())
-        if np.any(~(beta > 0)):
+        if len(shape) != 1:                    # (the kernel gets contiguous copies of 1-D views)
+            beta, a, b = beta.ravel(), a.ravel(), b.ravel()
+        b = np.abs(b)
+        if not (beta > 0).all():
             raise ValueError(f"beta must be in (0, inf], got {beta[~(beta > 0)][0]!r}")
-        out = {k: np.empty(beta.shape) for k in names}
-        self._fill(names, beta, a, b, out)
-        res = tuple(out[k].reshape(shape) for k in names)
-        res = tuple(float(r) if r.ndim == 0 else r for r in res)
-        return res[0] if single else res
+        res = self._fill(codes, beta, a, b)
+        if shape == ():
+            res = tuple(float(r[0]) for r in res)
+        elif len(shape) != 1:
+            res = tuple(r.reshape(shape) for r in res)
+        return res[0] if single else tuple(res)
 
     # ------------------------------------------------------------------ one-step RSB
     def nested(self, b, s0, s1, beta, mu):
@@ -207,11 +207,11 @@ class GaussHermite:
         """A cheaper rule of the same kind for searches (solutions are polished with ``self``)."""
         return self
 
-    def _fill(self, names, beta, a, b, out):
+    def _fill(self, codes, beta, a, b):
         if np.any(np.isinf(beta) & (b != 0.0)):
             raise ValueError("beta = inf with b != 0 averages a step function, which plain "
                              "Gauss-Hermite cannot do: use the Breakpoint rule")
-        _compiled(names, beta, a, b, self._rule, out)
+        return _compiled(codes, beta, a, b, self._rule)
 
 
 class Breakpoint(GaussHermite):
@@ -260,8 +260,8 @@ class Breakpoint(GaussHermite):
     def __repr__(self):
         return f"Breakpoint(n={self.n}, nested_grid={self.nested_grid!r})"
 
-    def _fill(self, names, beta, a, b, out):
-        _compiled(names, beta, a, b, self._rule, out)
+    def _fill(self, codes, beta, a, b):
+        return _compiled(codes, beta, a, b, self._rule)
 
     def nested(self, b, s0, s1, beta, mu):
         """One-step RSB averages, exact at every temperature (see :meth:`GaussHermite.nested`
@@ -365,20 +365,35 @@ def _rule(bands, u=None, G=None):
 
 
 _CODES = {k: i for i, k in enumerate(KINDS)}
+_CODE_ARRAYS = {}
 _kernels = None
 _nested_kernels = None
 
 
-def _compiled(names, beta, a, b, rule, out):
-    """Run the compiled kernel (imported at the first average: Numba loads only when needed)."""
+def _codes(kinds):
+    """Kernel codes (int64 array) of a kind or tuple of kinds, cached per request; ValueError
+    naming an unknown kind."""
+    codes = _CODE_ARRAYS.get(kinds) if isinstance(kinds, (str, tuple)) else None
+    if codes is None:
+        names = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        for k in names:
+            if k not in KINDS:
+                raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}, got {k!r}")
+        codes = np.array([_CODES[k] for k in names], dtype=np.int64)
+        if isinstance(kinds, (str, tuple)) and len(_CODE_ARRAYS) < 256:
+            _CODE_ARRAYS[kinds] = codes
+    return codes
+
+
+def _compiled(codes, beta, a, b, rule):
+    """Run the compiled kernel (imported at the first average: Numba loads only when needed);
+    returns ndarray (len(codes), B), one row per kind."""
     global _kernels
     if _kernels is None:
         from . import _quad_kernels as _kernels
-    codes = np.array([_CODES[k] for k in names], dtype=np.int64)
-    res = np.empty((len(names), beta.size))
+    res = np.empty((codes.size, beta.size))
     _kernels.average(codes, np.ascontiguousarray(beta), np.ascontiguousarray(a), np.ascontiguousarray(b), rule, res)
-    for k, name in enumerate(names):
-        out[name] = res[k]
+    return res
 
 
 def _hermite_rule(n):

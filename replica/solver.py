@@ -97,38 +97,48 @@ class IterResult:
 
     def rows(self, sel):
         """The outcome at a subset of the points."""
-        return IterResult(x=self.x[sel], fx=self.fx[sel], residual=self.residual[sel], status=self.status[sel],
-                          iterations=self.iterations[sel], nfev=self.nfev[sel])
+        out = IterResult(x=self.x[sel], fx=self.fx[sel], residual=self.residual[sel], status=self.status[sel],
+                         iterations=self.iterations[sel], nfev=self.nfev[sel])
+        if self._reasons is not None:
+            out._reasons = self._reasons[sel]
+        return out
+
+    _reasons = None
 
     def reasons(self):
-        """ndarray of str: the reason of each point's status."""
-        out = np.empty(self.status.shape, dtype=object)
-        for code, text in _REASONS.items():
-            out[self.status == code] = text
-        return out
+        """ndarray of str: the reason of each point's status (computed once; do not modify)."""
+        if self._reasons is None:
+            out = np.empty(self.status.shape, dtype=object)
+            for code in np.unique(self.status):
+                out[self.status == code] = _REASONS.get(int(code))
+            self._reasons = out
+        return self._reasons
 
 
 def residual_norm(x, fx):
     """``max_i |F(x)_i - x_i| / (1 + |x_i|)`` per point, NaN-safe (NaN -> inf)."""
     with np.errstate(invalid="ignore"):
-        r = (np.abs(fx - x) / (1.0 + np.abs(x))).max(axis=-1)
-    r[~(r <= np.inf)] = np.inf
-    return r
+        return _residual_norm(x, fx)
+
+
+def _residual_norm(x, fx):
+    # (call under np.errstate: inf - inf is NaN, which fmin turns into inf)
+    return np.fmin((np.abs(fx - x) / (1.0 + np.abs(x))).max(axis=-1), np.inf)
 
 
 def _evaluate(model, x, p, quad, dom=None):
-    """Update map and validity (finite and in the domain) at x (``dom``: the domain if known)."""
-    with np.errstate(all="ignore"):
-        if dom is None:
-            dom = model.in_domain(x, p)
-        if dom.all():
-            fx = model.update(x, p, quad)
-        else:
-            fx = np.full_like(x, np.nan)
-            if dom.any():
-                fx[dom] = model.update(x[dom], p.take(dom), quad)
-        ok = dom & np.isfinite(fx).all(axis=-1)
-    return fx, ok
+    """Update map and validity (finite and in the domain) at x (``dom``: the domain if known).
+    Call under ``np.errstate(all="ignore")`` (an update may overflow or divide by zero: the
+    validity says so)."""
+    if dom is None:
+        dom = model.in_domain(x, p)
+    if dom.all():
+        fx = model.update(x, p, quad)
+        return fx, np.isfinite(fx).all(axis=-1)
+    fx = np.full_like(x, np.nan)
+    if dom.any():
+        fx[dom] = model.update(x[dom], p.take(dom), quad)
+    return fx, dom & np.isfinite(fx).all(axis=-1)
 
 
 def iterate(model, p, quad, x0, opts=None):
@@ -147,37 +157,70 @@ def iterate(model, p, quad, x0, opts=None):
     -------
     IterResult
     """
-    opts = opts or Options()
+    with np.errstate(all="ignore"):
+        return _iterate(model, p, quad, x0, opts or Options())
+
+
+def _iterate(model, p, quad, x0, opts):
     x = np.array(x0, dtype=float, copy=True)
     B = x.shape[0]
     residual_form = model.form == "residual"
     fx, ok = _evaluate(model, x, p, quad)
     nfev = np.ones(B, dtype=np.int64)
-    res = residual_norm(x, fx)
+    res = _residual_norm(x, fx)
     status = np.where(ok, _RUNNING, _BAD_START)
     status[ok & (res <= opts.tol)] = _CONVERGED
     if residual_form:
         _noise_level(model, x, fx, p, np.flatnonzero(ok & (status == _RUNNING)), status, opts.tol)
     iters = np.zeros(B, dtype=np.int64)
     eta = np.full(B, float(opts.damping))
+    last = [np.arange(B), p]
+
+    def rows_of(idx):
+        """The points idx of p (the last sub-batch again while the active rows do not change)."""
+        if idx.size == B:
+            return p
+        if not (last[0].size == idx.size and (last[0] == idx).all()):
+            last[:] = idx, p.take(idx)
+        return last[1]
 
     def fixed_point(max_steps, only_large):
-        for _ in range(max_steps):
+        # a row leaves the iteration when converged or (only_large) below the Newton switch
+        leave_at = max(opts.tol, opts.newton_switch) if only_large else opts.tol
+        step = 0
+        while step < max_steps:
             act = (status == _RUNNING) & (iters < opts.maxiter)
             if only_large:
                 act &= res > opts.newton_switch
-            idx = np.flatnonzero(act)
+            idx = act.nonzero()[0]
             if idx.size == 0:
                 return
-            xa, fa = x[idx], fx[idx]
-            trial = xa + eta[idx, None] * (fa - xa)
-            ft, okt = _evaluate(model, trial, p if idx.size == B else p.take(idx), quad)
-            nfev[idx] += 1
-            iters[idx] += 1
-            rt = residual_norm(trial, ft)
-            # the fixed-point map is the physical dynamics (it flows to locally stable
-            # solutions; its residual may grow on the way, e.g. past a ghost fixed point):
-            # accept every valid step; only a step out of the domain halves the damping
+            pa = rows_of(idx)
+            xa, fa, ra, ea = x[idx], fx[idx], res[idx], eta[idx, None]
+            # rounds on these rows while every step is valid and no row leaves (the same
+            # rounds as one at a time, without the bookkeeping of each)
+            room = min(max_steps - step, opts.maxiter - int(iters[idx].max()))
+            done = 0
+            while True:
+                trial = xa + ea * (fa - xa)
+                ft, okt = _evaluate(model, trial, pa, quad)
+                rt = _residual_norm(trial, ft)
+                done += 1
+                # the fixed-point map is the physical dynamics (it flows to locally stable
+                # solutions; its residual may grow on the way, e.g. past a ghost fixed point):
+                # accept every valid step; only a step out of the domain halves the damping
+                if not okt.all():
+                    break
+                xa, fa, ra = trial, ft, rt
+                if done == room or (rt <= leave_at).any():
+                    break
+            step += done
+            nfev[idx] += done
+            iters[idx] += done
+            x[idx], fx[idx], res[idx] = xa, fa, ra
+            if ra is rt:                      # every step valid
+                status[idx[rt <= opts.tol]] = _CONVERGED
+                continue
             accept = okt
             eta[idx[~accept]] *= 0.5
             a = idx[accept]
@@ -193,7 +236,7 @@ def iterate(model, p, quad, x0, opts=None):
             idx = np.flatnonzero((status == _RUNNING) & ~stalled & (iters < opts.maxiter))
             if idx.size == 0:
                 return stalled
-            pa = p if idx.size == B else p.take(idx)
+            pa = rows_of(idx)
             xa, fa = x[idx], fx[idx]
             J, nf = _jacobian(model, xa, fa, pa, quad)
             nfev[idx] += nf
@@ -219,7 +262,7 @@ def iterate(model, p, quad, x0, opts=None):
                 trial = xa[j] + t[j, None] * dx[j]
                 ft, okt = _evaluate(model, trial, pa if j.size == idx.size else pa.take(j), quad)
                 nfev[idx[j]] += 1
-                rt = residual_norm(trial, ft)
+                rt = _residual_norm(trial, ft)
                 # non-monotone (map form): the full step may raise the residual (near-singular
                 # Jacobians near critical lines need it); shorter steps must decrease it
                 bound = np.where(first[j], 100.0 * res[idx[j]], (1.0 - 1e-4 * t[j]) * res[idx[j]])
@@ -289,16 +332,16 @@ def _jacobian(model, x, fx, p, quad):
     cols, rows = np.nonzero(free)                          # the (column, point) pairs to evaluate
     sub = p.take(rows) if rows.size != B or n != 1 else p
     flat = X[cols, rows]
+    sign = np.ones((n, B))
+    F = np.repeat(fx[None], n, axis=0)                     # pinned columns: dF/dx_j = 0
     with np.errstate(all="ignore"):
         dom = model.in_domain(flat, sub)
-    sign = np.ones((n, B))
-    back = ~dom
-    if back.any():
-        flat[back, cols[back]] -= 2.0 * h[rows[back], cols[back]]
-        sign[cols[back], rows[back]] = -1.0
-    F = np.repeat(fx[None], n, axis=0)                     # pinned columns: dF/dx_j = 0
-    Fe, ok = _evaluate(model, flat, sub, quad, None if back.any() else dom)
-    F[cols, rows] = Fe
+        back = ~dom
+        any_back = back.any()
+        if any_back:
+            flat[back, cols[back]] -= 2.0 * h[rows[back], cols[back]]
+            sign[cols[back], rows[back]] = -1.0
+        F[cols, rows] = _evaluate(model, flat, sub, quad, None if any_back else dom)[0]
     J = (F - fx[None]) / (sign * h.T)[:, :, None]          # J[j, b, i] = dF_i / dx_j
     J = np.transpose(J, (1, 2, 0)) - np.eye(n)[None]       # (B, i, j)
     return J, n
@@ -375,14 +418,21 @@ def reduced_hessian_eig(model, x, p, quad):
         Hee = H[:, elim][:, :, elim]
         zero = 1e-6 * (1.0 + np.max(np.abs(np.where(np.isfinite(H), H, 0.0)), axis=(-2, -1)))
         lam = np.zeros((B, len(elim)))
-        lam[fin] = np.linalg.eigvalsh(Hee[fin])
+        # one eigendecomposition of H_ee serves the inertia and the pseudo-inverse
+        # (that of numpy.linalg.pinv(hermitian=True): 1/lambda where |lambda| > 1e-10 max |lambda|)
+        lam_f, vec = np.linalg.eigh(Hee[fin])
+        lam[fin] = lam_f
         n_max = np.broadcast_to(np.asarray(model.maximised(p), dtype=np.int64), (B,))
         k = np.arange(len(elim))[None, :]
         should_be_neg = k < n_max[:, None]
         wrong = (should_be_neg & (lam > zero[:, None])) | (~should_be_neg & (lam < -zero[:, None]))
         offending = np.where(wrong.any(axis=1), -np.max(np.where(wrong, np.abs(lam), 0.0), axis=1), 0.0)
+        big = np.abs(lam_f) > 1e-10 * np.max(np.abs(lam_f), axis=-1, keepdims=True)
+        inv = np.divide(1.0, lam_f, out=np.zeros_like(lam_f), where=big)
+        pinv = np.full(Hee.shape, np.nan)
+        pinv[fin] = (vec * inv[:, None, :]) @ np.swapaxes(vec, -1, -2)
         with np.errstate(all="ignore"):
-            S = Hcc - Hce @ np.linalg.pinv(Hee, rcond=1e-10, hermitian=True) @ np.swapaxes(Hce, -1, -2)
+            S = Hcc - Hce @ pinv @ np.swapaxes(Hce, -1, -2)
     else:
         S = Hcc
     scale = model.condensed_scale(x, p)
@@ -403,16 +453,14 @@ def reduced_hessian_eig(model, x, p, quad):
 def _hessian(model, x, p, quad):
     B, n = x.shape
     lb = np.asarray(model.lower_bounds(p), dtype=float)
+    h = 1e-5 * (1.0 + np.abs(x))
+    lo_ok = (x - h) >= lb[None, :]
+    step = h[None, :, :] * np.eye(n)[:, None, :]                 # step[j, b] = h[b, j] e_j
+    X = np.concatenate([x[None] + step, np.where(lo_ok.T[:, :, None], x[None] - step, x[None])]).reshape(2 * n * B, n)
     with np.errstate(all="ignore"):
-        g0 = model.gradient(x[:1], p.take(np.arange(1)), quad)
-    if g0 is not None:
-        h = 1e-5 * (1.0 + np.abs(x))
-        lo_ok = (x - h) >= lb[None, :]
-        X = np.concatenate([x + h[:, j, None] * np.eye(n)[j] for j in range(n)]
-                           + [np.where(lo_ok[:, j, None], x - h[:, j, None] * np.eye(n)[j], x) for j in range(n)])
-        tiled = p.take(np.tile(np.arange(B), 2 * n))
-        with np.errstate(all="ignore"):
-            G = model.gradient(X, tiled, quad).reshape(2, n, B, n)
+        G = model.gradient(X, p.take(np.tile(np.arange(B), 2 * n)), quad)
+    if G is not None:
+        G = G.reshape(2, n, B, n)
         width = np.where(lo_ok, 2.0 * h, h).T                   # (n, B)
         H = (G[0] - G[1]) / width[:, :, None]                   # H[j, b, i] = d g_i / d x_j
         return np.transpose(H, (1, 0, 2))
@@ -444,8 +492,9 @@ def _hessian(model, x, p, quad):
 
 
 # ---------------------------------------------------------------------- branch search
-def analyse(model, x, p, quad):
-    """Free energy, observables, stability, replicon and admissibility of solutions x.
+def analyse(model, x, p, quad, free_energy=None):
+    """Free energy, observables, stability, replicon and admissibility of solutions x
+    (``free_energy``: the model's free energy at x if already computed).
 
     Returns
     -------
@@ -453,7 +502,7 @@ def analyse(model, x, p, quad):
     ``admissible`` and ``admissible_reason``.
     """
     with np.errstate(all="ignore"):
-        f = model.free_energy(x, p, quad)
+        f = model.free_energy(x, p, quad) if free_energy is None else free_energy
         obs = model.observables(x, p, quad)
         heig = reduced_hessian_eig(model, x, p, quad)
         stab = model.stability(x, p, quad, heig)
@@ -490,6 +539,7 @@ def search(model, p, quad, opts=None):
     c = it_all.converged
     if c.any():
         label_all[c] = np.asarray(model.classify(it_all.x[c], tiled.take(c)), dtype=object)
+    it_all.reasons()                                       # once, shared by the per-start views
     runs = [(start, it_all.rows(slice(g * B, (g + 1) * B)), label_all[g * B:(g + 1) * B])
             for g, (start, _) in enumerate(starts)]
     missing = {}
@@ -526,7 +576,7 @@ def search(model, p, quad, opts=None):
     kept = np.concatenate(keep) if G else np.zeros(0, dtype=bool)
     analysed = [None] * G
     if kept.any():
-        a_all = analyse(model, it_all.x[kept], tiled.take(kept), quad)
+        a_all = analyse(model, it_all.x[kept], tiled.take(kept), quad, free_energy=f_all[kept])
         bounds = np.concatenate([[0], np.cumsum([k.sum() for k in keep])])
         for g in range(G):
             if bounds[g + 1] > bounds[g]:
@@ -647,12 +697,13 @@ def _rank_names(runs, keep, analysed, B):
         f[g, k] = np.where(np.isfinite(a["free_energy"]), a["free_energy"], np.inf)
         tier[g, k] = _tiers(np.ones(k.size, dtype=bool), a["free_energy"], a["stability"], a["admissible"])
     start = np.broadcast_to(np.arange(G)[:, None], (G, B))
-    for lab in np.unique(label[kept]):
+    points = np.arange(B)[None, :]
+    for lab in sorted(set(label[kept].tolist())):
         mask = kept & (label == lab)
         order = np.lexsort((start, f, tier, ~mask), axis=0)          # last key sorts first
         rank = np.empty((G, B), dtype=np.int64)
-        np.put_along_axis(rank, order, start, axis=0)
-        for k in np.unique(rank[mask]):
+        rank[order, points] = start                                  # rank of each start at each point
+        for k in sorted(set(rank[mask].tolist())):
             sel = mask & (rank == k)
             final[sel] = lab if k == 0 else f"{lab}#{k + 1}"
     return list(final)

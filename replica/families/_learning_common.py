@@ -86,7 +86,27 @@ def binomial_table(r, M):
         ``P(S = (2k - M)/M) = Binomial(k; M, (1 + r)/2)``; rows sum to 1 (for M > 200 values
         of probability below 1e-18 at every point are dropped: the shape is then (B, L), L < M+1).
     """
-    r = np.asarray(r, dtype=float)[:, None]
+    r = np.ascontiguousarray(r, dtype=float)
+    key = (int(M), r.shape, r.tobytes())
+    table = _TABLES.get(key)
+    if table is None:
+        # the solver asks for the same table at every evaluation of a point's equations
+        table = _binomial_table(r[:, None], int(M))
+        for arr in table:
+            arr.flags.writeable = False
+        if table[1].size <= _TABLE_CACHE_SIZE:
+            if len(_TABLES) >= 16:
+                _TABLES.clear()
+            _TABLES[key] = table
+    return table
+
+
+#: small tables (the usual point or block) cached per (M, r): at most 16 of 1e5 values each
+_TABLES = {}
+_TABLE_CACHE_SIZE = 100_000
+
+
+def _binomial_table(r, M):
     k = np.arange(M + 1)
     if M > 200:
         # keep the values of S with probability above 1e-18 at some point of the batch (the
@@ -106,7 +126,10 @@ def delta_noise(family, P, alpha, rho, r=None, M=None):
     Hamiltonian has covariance ``N (P Delta/4) q^P``); arrays broadcast.
     """
     P = np.asarray(P, dtype=float)
-    fact = np.vectorize(lambda k: float(math.factorial(int(k))))(P - 1)
+    if P.size and np.all(P == P.flat[0]):          # one P (the usual batch): one factorial
+        fact = np.full(P.shape, float(math.factorial(int(P.flat[0]) - 1)))
+    else:
+        fact = np.vectorize(lambda k: float(math.factorial(int(k))))(P - 1)
     base = np.asarray(alpha, dtype=float) * fact
     if family == "supervised":
         return base * (1.0 + rho) ** (2.0 - P)

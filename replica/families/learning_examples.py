@@ -122,7 +122,7 @@ class UnsupervisedExamplesRS(UnsupervisedRS):
         """True when every point of the batch is in the example case (alpha = 0, M >= 2, P >= 3)."""
         if "M" not in p:
             return False
-        return bool(np.all(p["alpha"] == 0.0) and np.all(p["M"] >= 2) and np.all(p["P"] >= 3))
+        return bool((p["alpha"] == 0.0).all() and (p["M"] >= 2).all() and (p["P"] >= 3).all())
 
     def structure(self, p):
         base = super().structure(p)

@@ -93,7 +93,7 @@ class _LearningRS(Model):
 
     @staticmethod
     def _pairwise(p):
-        return bool(np.all(p["P"] == 2))
+        return bool((p["P"] == 2).all())
 
     def variables(self, p):
         if self._pairwise(p):

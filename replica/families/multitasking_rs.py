@@ -47,6 +47,7 @@ The thermodynamic state is the lowest free energy among the locally stable solut
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -171,10 +172,10 @@ class MultitaskingRS(Model):
         # states with a soft antisymmetric mode stay inside)
         with np.errstate(invalid="ignore"):
             tol = 1e-6 * (1.0 + np.max(np.abs(x), axis=-1, keepdims=True))
-        ok = np.all(np.isfinite(x), axis=-1) & np.all(np.abs(x) <= bound[:, None], axis=-1)
-        ok &= np.all(x >= -tol, axis=-1)
+        ok = np.isfinite(x).all(axis=-1) & (np.abs(x) <= bound[:, None]).all(axis=-1)
+        ok &= (x >= -tol).all(axis=-1)
         if x.shape[1] > 1:
-            ok &= np.all(np.diff(x, axis=1) <= tol, axis=-1)
+            ok &= (x[:, 1:] - x[:, :-1] <= tol).all(axis=-1)
         return ok
 
     def lower_bounds(self, p):
@@ -184,10 +185,19 @@ class MultitaskingRS(Model):
     def _configs(self, p):
         """xi configurations (C, K) and their probabilities (B, C)."""
         K = self._K(p)
-        X = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=K)))
-        zero = (X == 0.0).sum(axis=1)
-        d = p["d"][:, None]
-        P = d ** zero[None, :] * (0.5 * (1.0 - d)) ** (K - zero)[None, :]
+        X, zero = _configurations(K)
+        d = np.ascontiguousarray(p["d"])
+        key = (K, d.tobytes())
+        P = _PROBABILITIES.get(key)
+        if P is None:
+            # the solver asks for the same table at every evaluation of a point's equations
+            d = d[:, None]
+            P = d ** zero[None, :] * (0.5 * (1.0 - d)) ** (K - zero)[None, :]
+            P.flags.writeable = False
+            if P.size <= 100_000:
+                if len(_PROBABILITIES) >= 16:
+                    _PROBABILITIES.clear()
+                _PROBABILITIES[key] = P
         return X, P
 
     def _w_table(self, p):
@@ -355,6 +365,20 @@ class MultitaskingRS(Model):
                 res = np.max(np.abs(fx - xs) / (1.0 + np.abs(xs)), axis=1)
             a[rows[res <= 1e-9]] = sym[rows[res <= 1e-9]]
         return classify_amplitudes(a)
+
+
+#: small probability tables of the configurations (the usual point or block), per (K, d)
+_PROBABILITIES = {}
+
+
+@functools.lru_cache(maxsize=None)
+def _configurations(K):
+    """The 3^K configurations xi in {-1, 0, 1}^K, shape (3^K, K), and their numbers of zeros
+    (read-only; built once per K)."""
+    X = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=K)))
+    zero = (X == 0.0).sum(axis=1)
+    X.flags.writeable = zero.flags.writeable = False
+    return X, zero
 
 
 def _mul(a, b):
