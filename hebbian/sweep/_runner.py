@@ -635,11 +635,19 @@ def _abort_on_error(comm):
         if isinstance(exc, KeyboardInterrupt):       # Ctrl-C: rank 0 says what is saved, no traceback
             if isinstance(exc, SweepInterrupted):
                 print(f"\n{exc}", file=sys.stderr)
-            sys.stderr.flush()
-            comm.Abort(130)
+            _abort(comm, 130)
         traceback.print_exc()
-        sys.stderr.flush()
-        comm.Abort(1)
+        _abort(comm, 1)
+
+
+def _abort(comm, code):
+    """End the whole job with ``code``. MPICH's MPI_Abort returns when mpiexec is already
+    ending the job after a Ctrl-C (seen under load): this process then exits at once, without
+    running more Python (which would print a traceback and end with another code)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    comm.Abort(code)
+    os._exit(code)
 
 
 @contextmanager
