@@ -40,27 +40,16 @@ Threads (:func:`num_threads`): ``numba.get_num_threads()`` (``NUMBA_NUM_THREADS`
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
+
+from hebbian._env import env_flag
 
 __all__ = ["CACHE", "FASTMATH", "PARALLEL", "OPTIONS", "INLINE", "STAMP", "num_threads"]
 
 
-def _env_flag(name, default):
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"environment variable {name} must be 0 or 1 (or true/false), got {raw!r}")
-
-
-CACHE = _env_flag("HEBBIAN_NUMBA_CACHE", True)
-FASTMATH = _env_flag("HEBBIAN_FASTMATH", False)
-PARALLEL = _env_flag("HEBBIAN_PARALLEL", True)
+CACHE = env_flag("HEBBIAN_NUMBA_CACHE", True)
+FASTMATH = env_flag("HEBBIAN_FASTMATH", False)
+PARALLEL = env_flag("HEBBIAN_PARALLEL", True)
 
 # numba.njit options of every kernel, and of the small functions inlined into the sweep loops
 OPTIONS = dict(cache=CACHE, nogil=True, fastmath=FASTMATH, error_model="numpy", boundscheck=False)

@@ -19,24 +19,11 @@ points are averaged at once. Numba is imported only when the first average is co
 
 from __future__ import annotations
 
-import os
+from hebbian._env import env_flag
 
 __all__ = ["CACHE", "options"]
 
-
-def _env_flag(name, default):
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"environment variable {name} must be 0 or 1 (or true/false), got {raw!r}")
-
-
-CACHE = _env_flag("HEBBIAN_NUMBA_CACHE", True)
+CACHE = env_flag("HEBBIAN_NUMBA_CACHE", True)
 
 
 def options(**extra):

@@ -210,3 +210,20 @@ def test_set_without_out_on_the_command_line(tmp_path):
     assert ds.attrs["seed"] == 12 and json.loads(ds.attrs["config_overrides"]) == ["seed=12"]
     assert cli().stdout.strip() == "results/h.h5"                     # the plain config: its own output
     assert hebbian.load_result(tmp_path / "results" / "h.h5").attrs["seed"] == 11
+
+
+# --------------------------------------------------------------------------- environment switches
+def test_environment_switches_read_the_same_way_by_both_engines(monkeypatch):
+    """HEBBIAN_NUMBA_CACHE etc.: 1/0, true/false, yes/no, on/off; unset or empty: the default;
+    anything else refused naming the variable and its value."""
+    from hebbian._env import env_flag
+    for raw, want in [("1", True), (" Yes ", True), ("on", True), ("0", False), ("FALSE", False), ("off", False)]:
+        monkeypatch.setenv("HEBBIAN_X", raw)
+        assert env_flag("HEBBIAN_X", not want) is want
+    monkeypatch.setenv("HEBBIAN_X", "")
+    assert env_flag("HEBBIAN_X", True) is True and env_flag("HEBBIAN_X", False) is False
+    monkeypatch.delenv("HEBBIAN_X")
+    assert env_flag("HEBBIAN_X", True) is True
+    monkeypatch.setenv("HEBBIAN_X", "2")
+    with pytest.raises(ValueError, match=r"HEBBIAN_X must be 0 or 1 \(or true/false\), got '2'"):
+        env_flag("HEBBIAN_X", True)
