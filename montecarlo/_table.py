@@ -21,6 +21,7 @@ from numba import njit
 
 from ._common import threshold
 from ._jit import INLINE, OPTIONS
+from ._pairwise import prepare as overlaps_from_spins
 
 __all__ = ["TableNet", "TableState", "delta_energy", "attempt", "flip", "energy", "prepare"]
 
@@ -35,13 +36,8 @@ _U = np.uint64
 
 @njit(**OPTIONS)
 def prepare(net, st, m):
-    """The overlaps and the cache of member m from its spins."""
-    v, S, spins = net.v, st.S, st.spins
-    for p in range(v.shape[1]):
-        acc = np.int64(0)
-        for i in range(v.shape[0]):
-            acc += np.int64(v[i, p]) * np.int64(spins[m, i])
-        S[m, p] = acc
+    """The overlaps (as for pairwise networks) and the cache of member m from its spins."""
+    overlaps_from_spins(net, st, m)
     _refresh(net, st, m)
 
 

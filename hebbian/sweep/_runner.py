@@ -317,19 +317,12 @@ def _execute_unit(config, unit, rank, host):
     point, sample = divmod(unit, config.samples)
     params, settings = config.points[point]
     rec = {"kind": "task", "p": point, "s": sample, "cfg": config.sha256[:16]}
-    start = time.time()
-    t0 = time.perf_counter()
-    try:
+
+    def compute():
         raw = config.engine.run(config.model, dict(params), dict(settings), config.observables,
                                 config.task_seed(point, sample))
-        rec["values"] = _encode_values(config, raw)
-        rec["ok"] = True
-    except Exception as exc:                       # journaled, reported, retried on --resume
-        rec["ok"] = False
-        rec["error"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc(limit=-4)
-    rec.update(t=time.perf_counter() - t0, rank=rank, host=host, start=start)
-    return rec
+        return _encode_values(config, raw)
+    return _recorded(rec, compute, rank, host)
 
 
 def _execute_block(config, task, units, rank, host):
@@ -337,16 +330,24 @@ def _execute_block(config, task, units, rank, host):
     S = config.samples
     points = [u // S for u in units]
     rec = {"kind": "block", "b": task, "p": points, "s": [u % S for u in units], "cfg": config.sha256[:16]}
-    start = time.time()
-    t0 = time.perf_counter()
-    try:
+
+    def compute():
         settings = config.points[points[0]][1]
         raw = config.engine.run_block(config.model, [dict(config.points[p][0]) for p in points], dict(settings),
                                       config.observables, seeds=[config.task_seed(u // S, u % S) for u in units])
         if not isinstance(raw, list) or len(raw) != len(units):
             raise TypeError(f"engine {config.engine_name!r} run_block returned "
                             f"{type(raw).__name__} for {len(units)} points, expected a list of {len(units)} dicts")
-        rec["values"] = [_encode_values(config, r) for r in raw]
+        return [_encode_values(config, r) for r in raw]
+    return _recorded(rec, compute, rank, host)
+
+
+def _recorded(rec, compute, rank, host):
+    """``rec`` with the values of ``compute()`` (``ok``) or its error and traceback, timed."""
+    start = time.time()
+    t0 = time.perf_counter()
+    try:
+        rec["values"] = compute()
         rec["ok"] = True
     except Exception as exc:                       # journaled, reported, retried on --resume
         rec["ok"] = False
