@@ -50,6 +50,7 @@ Admissible: an RS paramagnet is excluded where its replicon is negative (Hopfiel
 
 from __future__ import annotations
 
+import abc
 import math
 
 import numpy as np
@@ -101,6 +102,7 @@ class OneStep(Model):
     quadrature_methods = ("average", "expect", "nested")
 
     # ------------------------------------------------------------------ hooks
+    @abc.abstractmethod
     def _equations(self, n, delta, C, mu, p, quad):
         """The family's equations at B rows (delta, mu already per the ansatz).
 
@@ -109,11 +111,10 @@ class OneStep(Model):
         ``f``, ``energy``, ``lam`` (replicon eigenvalue ratio, beta included), ``extra``
         (dict of further observables).
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def zero_temperature_entropy(self, C, p):
         """Entropy per spin at T = 0 from C (the O(T) term of f at fixed variables)."""
-        raise NotImplementedError
 
     def _memo_equations(self, n, d, C, mu, p, quad):
         """:meth:`_equations`, remembering the last call: the analysis of a solution asks for
