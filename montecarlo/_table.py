@@ -21,6 +21,7 @@ from numba import njit
 
 from ._common import threshold
 from ._jit import INLINE, OPTIONS
+from ._pairwise import flip as flip_overlaps
 from ._pairwise import prepare as overlaps_from_spins
 
 __all__ = ["TableNet", "TableState", "delta_energy", "attempt", "flip", "energy", "prepare"]
@@ -80,12 +81,9 @@ def attempt(net, st, temps, t, m, i, k, rule, beta):
 
 @njit(**INLINE)
 def flip(net, st, m, i):
-    """Flip spin i of member m, update its overlaps and cache; returns the change of s_i."""
-    d = -2 * np.int64(st.spins[m, i])
-    st.spins[m, i] = -st.spins[m, i]
-    v, S = net.v, st.S
-    for p in range(v.shape[1]):
-        S[m, p] += d * v[i, p]
+    """Flip spin i of member m, update its overlaps (as for pairwise networks) and cache;
+    returns the change of s_i."""
+    d = flip_overlaps(net, st, m, i)
     _refresh(net, st, m)
     return d
 

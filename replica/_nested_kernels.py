@@ -254,28 +254,22 @@ def _half_line(c, logq, sigma, beta, x, inf, t_in, w_in, std, B):
             achi += g * std[5, k]
             as4 += g * std[7, k]
             aell += g * std[6, k]
-        B[0] += a1
-        B[1] += at
-        B[2] += at2
-        B[3] += beta * achi
-        B[5] += beta * as4
-        B[4] += aell / beta
-        return
-    for k in range(t_in.size):
-        s = s_lo + width * t_in[k]
-        w = wr + s / bs
-        g = math.exp(-0.5 * w * w - _LOG_SQRT_2PI - logq) * width * w_in[k] / bs      # phi(w)/Q dw
-        e2 = math.exp(-2.0 * s)
-        l1p = math.log1p(e2)
-        ex = math.exp(x * l1p)                                    # (1 + e^(-2s))^x
-        th = -math.expm1(-2.0 * s) / (1.0 + e2)                   # tanh s
-        sech2 = 4.0 * e2 / ((1.0 + e2) * (1.0 + e2))
-        a1 += g * (ex - 1.0)
-        at += g * (ex * th - 1.0)
-        at2 += g * (ex * th * th - 1.0)
-        achi += g * ex * sech2
-        as4 += g * ex * sech2 * sech2
-        aell += g * ((ex - 1.0) * s + ex * l1p)
+    else:
+        for k in range(t_in.size):
+            s = s_lo + width * t_in[k]
+            w = wr + s / bs
+            g = math.exp(-0.5 * w * w - _LOG_SQRT_2PI - logq) * width * w_in[k] / bs      # phi(w)/Q dw
+            e2 = math.exp(-2.0 * s)
+            l1p = math.log1p(e2)
+            ex = math.exp(x * l1p)                                    # (1 + e^(-2s))^x
+            th = -math.expm1(-2.0 * s) / (1.0 + e2)                   # tanh s
+            sech2 = 4.0 * e2 / ((1.0 + e2) * (1.0 + e2))
+            a1 += g * (ex - 1.0)
+            at += g * (ex * th - 1.0)
+            at2 += g * (ex * th * th - 1.0)
+            achi += g * ex * sech2
+            as4 += g * ex * sech2 * sech2
+            aell += g * ((ex - 1.0) * s + ex * l1p)
     B[0] += a1
     B[1] += at
     B[2] += at2
